@@ -1,0 +1,28 @@
+// What the public API needs from whatever holds the keys. The router
+// implements it over the ring; a server implements it over its own store.
+import type { Member } from '../membership/member.js';
+
+export interface WriteRequest {
+  key: string;
+  value: string;
+  /** Seconds until the key expires; undefined means never. */
+  ttlSeconds: number | undefined;
+}
+
+export interface RingDescription {
+  epoch: number;
+  replicationFactor: number;
+  members: Member[];
+}
+
+export interface CacheBackend {
+  /** Values in the order of the keys; undefined for a key that is absent. */
+  getMany(keys: readonly string[]): Promise<Array<string | undefined>>;
+  /** Resolves once every write is stored on its owners. */
+  setMany(writes: readonly WriteRequest[]): Promise<void>;
+  /** Resolves true when the key held a value. */
+  delete(key: string): Promise<boolean>;
+  describeRing(): RingDescription;
+  /** Ready to serve: for a router, a non-empty ring; for a server, registered and not leaving. */
+  isReady(): boolean;
+}

@@ -1,0 +1,109 @@
+// The router's link to one cache server. Requests bound for the same server
+// within one event-loop turn are coalesced into one internal batch call over a
+// small pool of keep-alive connections; each caller still gets its own result.
+import { Pool } from 'undici';
+import { INTERNAL_BATCH_PATH, type BatchOp, type BatchResult } from '../protocol/internal-batch.js';
+
+/** Ops per internal call: enough to amortise the hop, small enough to keep latency flat. */
+export const MAX_OPS_PER_BATCH = 256;
+/** Approximate value bytes per internal call, so a batch of large values stays a modest body. */
+export const MAX_BATCH_VALUE_BYTES = 4 * 1024 * 1024;
+/** Connections kept open to each server. */
+export const CONNECTIONS_PER_SERVER = 4;
+/** How long a server may take to answer one batch before the router gives up on it. */
+export const UPSTREAM_TIMEOUT_MS = 5000;
+
+/** A server did not answer a batch: refused, timed out, or answered with an error. */
+export class UpstreamError extends Error {
+  constructor(readonly address: string, detail: string) {
+    super(`server ${address}: ${detail}`);
+    this.name = 'UpstreamError';
+  }
+}
+
+interface PendingOp {
+  op: BatchOp;
+  resolve: (result: BatchResult) => void;
+  reject: (error: Error) => void;
+}
+
+/** How many of the pending ops fit in one call (always at least one). */
+function batchLength(pending: readonly PendingOp[]): number {
+  let bytes = 0;
+  let count = 0;
+  for (const { op } of pending) {
+    bytes += op.key.length + (op.op === 'put' && op.value !== null ? op.value.length : 0);
+    if (count > 0 && (count >= MAX_OPS_PER_BATCH || bytes > MAX_BATCH_VALUE_BYTES)) break;
+    count++;
+  }
+  return count;
+}
+
+export class ServerChannel {
+  private readonly pool: Pool;
+  private pending: PendingOp[] = [];
+  private flushScheduled = false;
+
+  constructor(readonly address: string) {
+    this.pool = new Pool(`http://${address}`, {
+      connections: CONNECTIONS_PER_SERVER,
+      headersTimeout: UPSTREAM_TIMEOUT_MS,
+      bodyTimeout: UPSTREAM_TIMEOUT_MS,
+      keepAliveTimeout: 30_000,
+    });
+  }
+
+  send(op: BatchOp): Promise<BatchResult> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ op, resolve, reject });
+      if (this.pending.length >= MAX_OPS_PER_BATCH) {
+        this.flush();
+      } else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, batchLength(this.pending));
+      this.call(batch).then(
+        (results) => batch.forEach((p, i) => p.resolve(results[i] as BatchResult)),
+        (error: Error) => batch.forEach((p) => p.reject(error)),
+      );
+    }
+  }
+
+  private async call(batch: readonly PendingOp[]): Promise<BatchResult[]> {
+    let response;
+    try {
+      response = await this.pool.request({
+        path: INTERNAL_BATCH_PATH,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ops: batch.map((p) => p.op) }),
+      });
+    } catch (error) {
+      throw new UpstreamError(this.address, (error as Error).message);
+    }
+    let body: { results?: unknown; error?: unknown };
+    try {
+      body = (await response.body.json()) as typeof body;
+    } catch (error) {
+      throw new UpstreamError(this.address, `unreadable answer (${(error as Error).message})`);
+    }
+    if (response.statusCode !== 200) {
+      throw new UpstreamError(this.address, `answered ${response.statusCode}: ${String(body.error ?? '')}`);
+    }
+    if (!Array.isArray(body.results) || body.results.length !== batch.length) {
+      throw new UpstreamError(this.address, 'answered a batch of the wrong length');
+    }
+    return body.results as BatchResult[];
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}

@@ -1,0 +1,34 @@
+// One ServerChannel per server address, opened on first use and closed once
+// the address leaves the ring.
+import type { Member } from '../membership/member.js';
+import { ServerChannel } from './server-channel.js';
+
+export class ServerChannels {
+  private readonly byAddress = new Map<string, ServerChannel>();
+
+  get(address: string): ServerChannel {
+    let channel = this.byAddress.get(address);
+    if (!channel) {
+      channel = new ServerChannel(address);
+      this.byAddress.set(address, channel);
+    }
+    return channel;
+  }
+
+  /** Closes channels to servers no longer among the members (after their in-flight calls). */
+  retainOnly(members: readonly Member[]): void {
+    const live = new Set(members.map((m) => m.address));
+    for (const [address, channel] of this.byAddress) {
+      if (!live.has(address)) {
+        this.byAddress.delete(address);
+        void channel.close();
+      }
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    const channels = [...this.byAddress.values()];
+    this.byAddress.clear();
+    await Promise.all(channels.map((c) => c.close()));
+  }
+}

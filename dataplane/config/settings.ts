@@ -1,0 +1,173 @@
+// The data plane's settings: one table that names each environment variable,
+// its flag, the roles that read it and how its value is checked.
+import { hostname } from 'node:os';
+import { parseByteSize, parseDurationMs } from './units.js';
+
+export type Role = 'server' | 'client';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface DataplaneConfig {
+  role: Role;
+  zkConnect: string;
+  zkSessionTimeoutMs: number;
+  cacheName: string;
+  host: string;
+  port: number;
+  nodeId: string;
+  advertiseAddress: string;
+  replicationFactor: number;
+  maxMemoryBytes: number;
+  maxEntries: number | undefined;
+  drainTimeoutMs: number;
+  logLevel: LogLevel;
+}
+
+/** A setting that cannot be used; the message names it so the operator can fix it. */
+export class ConfigError extends Error {
+  constructor(readonly setting: string, detail: string) {
+    super(`invalid ${setting}: ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface SettingSpec {
+  env: string;
+  flag: string;
+  roles: readonly Role[];
+  describe: string;
+}
+
+export const SETTINGS = {
+  zkConnect: { env: 'ZK_CONNECT', flag: '--zk-connect', roles: ['server', 'client'], describe: 'ZooKeeper connect string (default 127.0.0.1:2181)' },
+  zkSessionTimeout: { env: 'ZK_SESSION_TIMEOUT', flag: '--zk-session-timeout', roles: ['server', 'client'], describe: 'ZooKeeper session timeout (default 10s)' },
+  cacheName: { env: 'CACHE_NAME', flag: '--cache-name', roles: ['server', 'client'], describe: 'which cache; its ZooKeeper root is /distributed-cache/<CACHE_NAME> (default "default")' },
+  host: { env: 'HOST', flag: '--host', roles: ['server', 'client'], describe: 'bind address (default 0.0.0.0)' },
+  port: { env: 'PORT', flag: '--port', roles: ['server', 'client'], describe: 'listen port (default: server 8080, client 5000)' },
+  nodeId: { env: 'NODE_ID', flag: '--node-id', roles: ['server'], describe: 'unique member id (default: hostname)' },
+  advertiseAddress: { env: 'ADVERTISE_ADDRESS', flag: '--advertise-address', roles: ['server'], describe: 'host:port where routers and peers reach this server (default $POD_IP:$PORT, else HOST:PORT)' },
+  replicationFactor: { env: 'REPLICATION_FACTOR', flag: '--replication-factor', roles: ['server', 'client'], describe: 'copies of each key (default 2)' },
+  maxMemory: { env: 'MAX_MEMORY', flag: '--max-memory', roles: ['server'], describe: 'LRU bound on stored bytes, e.g. 256Mi (default 256Mi)' },
+  maxEntries: { env: 'MAX_ENTRIES', flag: '--max-entries', roles: ['server'], describe: 'optional LRU bound on the number of keys' },
+  drainTimeout: { env: 'DRAIN_TIMEOUT', flag: '--drain-timeout', roles: ['server'], describe: 'longest hand-off on SIGTERM (default 30s)' },
+  logLevel: { env: 'LOG_LEVEL', flag: '--log-level', roles: ['server', 'client'], describe: `pino level: ${LOG_LEVELS.join(', ')} (default info)` },
+} as const satisfies Record<string, SettingSpec>;
+
+type SettingName = keyof typeof SETTINGS;
+
+/** Reads `--flag=value` and `--flag value` pairs; unknown flags are errors. */
+function readFlags(argv: readonly string[]): Map<string, string> {
+  const known = new Set<string>(Object.values(SETTINGS).map((s) => s.flag));
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const eq = arg.indexOf('=');
+    const flag = eq === -1 ? arg : arg.slice(0, eq);
+    if (!known.has(flag)) throw new ConfigError(flag, 'unknown flag (see --help)');
+    if (eq !== -1) {
+      values.set(flag, arg.slice(eq + 1));
+    } else {
+      const next = argv[i + 1];
+      if (next === undefined) throw new ConfigError(flag, 'missing value');
+      values.set(flag, next);
+      i++;
+    }
+  }
+  return values;
+}
+
+function integerIn(name: string, text: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text.trim())) throw new ConfigError(name, `"${text}" is not a whole number`);
+  const value = Number(text);
+  if (value < min || value > max) throw new ConfigError(name, `${value} is outside ${min}..${max}`);
+  return value;
+}
+
+function durationIn(name: string, text: string, minMs: number): number {
+  const ms = parseDurationMs(text);
+  if (ms === undefined) throw new ConfigError(name, `"${text}" is not a duration like 30s or 500ms`);
+  if (ms < minMs) throw new ConfigError(name, `must be at least ${minMs}ms`);
+  return ms;
+}
+
+/**
+ * Builds the configuration for a role from the environment and flags (flags win).
+ * Pure: the caller passes env, argv and the machine's hostname.
+ */
+export function parseConfig(
+  role: Role,
+  env: Readonly<Record<string, string | undefined>>,
+  argv: readonly string[],
+  machineHostname: string = hostname(),
+): DataplaneConfig {
+  const flags = readFlags(argv);
+  const raw = (name: SettingName): string | undefined => {
+    const spec: SettingSpec = SETTINGS[name];
+    if (!spec.roles.includes(role)) {
+      // Another role's environment variable is ignored; its flag is a mistake.
+      if (flags.has(spec.flag)) throw new ConfigError(spec.flag, `only applies to the ${spec.roles.join(' and ')} role`);
+      return undefined;
+    }
+    const value = flags.get(spec.flag) ?? env[spec.env];
+    return value === '' ? undefined : value;
+  };
+  const label = (name: SettingName): string => SETTINGS[name].env;
+
+  const zkConnect = raw('zkConnect') ?? '127.0.0.1:2181';
+  if (!/^[^\s,/]+:\d+(,[^\s,/]+:\d+)*(\/[^\s]*)?$/.test(zkConnect)) {
+    throw new ConfigError(label('zkConnect'), `"${zkConnect}" is not a list of host:port`);
+  }
+  const cacheName = raw('cacheName') ?? 'default';
+  if (!/^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/i.test(cacheName)) {
+    throw new ConfigError(label('cacheName'), `"${cacheName}" must be 1-63 letters, digits, '.', '_' or '-'`);
+  }
+  const host = raw('host') ?? '0.0.0.0';
+  const portText = raw('port');
+  const port = portText === undefined ? (role === 'server' ? 8080 : 5000) : integerIn(label('port'), portText, 1, 65535);
+  const nodeId = raw('nodeId') ?? machineHostname;
+  if (role === 'server' && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/.test(nodeId)) {
+    throw new ConfigError(label('nodeId'), `"${nodeId}" must be letters, digits, '.', '_' or '-'`);
+  }
+  const advertiseAddress = raw('advertiseAddress') ?? `${env.POD_IP || host}:${port}`;
+  if (!/^[^\s/]+:\d{1,5}$/.test(advertiseAddress)) {
+    throw new ConfigError(label('advertiseAddress'), `"${advertiseAddress}" is not host:port`);
+  }
+  const rText = raw('replicationFactor');
+  const replicationFactor = rText === undefined ? 2 : integerIn(label('replicationFactor'), rText, 1, 16);
+
+  const memText = raw('maxMemory');
+  let maxMemoryBytes = 256 * 2 ** 20;
+  if (memText !== undefined) {
+    const parsed = parseByteSize(memText);
+    if (parsed === undefined) throw new ConfigError(label('maxMemory'), `"${memText}" is not a size like 256Mi or 1G`);
+    if (parsed < 2 ** 20) throw new ConfigError(label('maxMemory'), 'must be at least 1Mi');
+    maxMemoryBytes = parsed;
+  }
+  const entriesText = raw('maxEntries');
+  const maxEntries = entriesText === undefined ? undefined : integerIn(label('maxEntries'), entriesText, 1, 2 ** 32);
+
+  const drainText = raw('drainTimeout');
+  const drainTimeoutMs = drainText === undefined ? 30_000 : durationIn(label('drainTimeout'), drainText, 0);
+  const sessionText = raw('zkSessionTimeout');
+  const zkSessionTimeoutMs = sessionText === undefined ? 10_000 : durationIn(label('zkSessionTimeout'), sessionText, 1000);
+
+  const level = raw('logLevel') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new ConfigError(label('logLevel'), `"${level}" is not one of ${LOG_LEVELS.join(', ')}`);
+  }
+
+  return {
+    role, zkConnect, zkSessionTimeoutMs, cacheName, host, port, nodeId, advertiseAddress,
+    replicationFactor, maxMemoryBytes, maxEntries, drainTimeoutMs, logLevel: level as LogLevel,
+  };
+}
+
+/** The --help text, generated from the same table. */
+export function usage(): string {
+  const lines = ['usage: node dist/dataplane/main.js <server|client> [flags]', '', 'Each flag overrides the environment variable beside it.', ''];
+  for (const spec of Object.values(SETTINGS) as SettingSpec[]) {
+    lines.push(`  ${spec.flag.padEnd(22)} ${spec.env.padEnd(20)} [${spec.roles.join(', ')}] ${spec.describe}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,40 @@
+// Assembles a role's Koa app from small middlewares, in the order
+// errors → metrics → routes, and starts its HTTP server.
+import { createServer, type Server } from 'node:http';
+import Koa from 'koa';
+import type Router from '@koa/router';
+import { errorsMiddleware } from './errors-middleware.js';
+import { metricsMiddleware } from './metrics-middleware.js';
+import { MethodNotAllowedError } from '../protocol/errors.js';
+import { MAX_REQUEST_HEAD_BYTES } from '../protocol/limits.js';
+import type { Logger } from '../observability/logger.js';
+import type { DataplaneMetrics } from '../observability/metrics.js';
+
+export function createApp(routers: readonly Router[], metrics: DataplaneMetrics, logger: Logger): Koa {
+  const app = new Koa();
+  // Errors are answered and logged by errorsMiddleware; Koa's own printer stays quiet.
+  app.silent = true;
+  app.use(errorsMiddleware(logger));
+  app.use(metricsMiddleware(metrics));
+  for (const router of routers) {
+    app.use(router.routes());
+    app.use(router.allowedMethods({
+      throw: true,
+      methodNotAllowed: () => new MethodNotAllowedError('method not allowed on this route'),
+    }));
+  }
+  return app;
+}
+
+/** Listens on host:port and resolves once the port is bound. */
+export function listen(app: Koa, host: string, port: number): Promise<Server> {
+  // The head must be large enough for a full-size value sent the prototype's way, in the query string.
+  const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES, keepAliveTimeout: 65_000 }, app.callback());
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}

@@ -1,0 +1,27 @@
+// Liveness, readiness and Prometheus metrics: the same on both roles.
+import Router from '@koa/router';
+import { ServiceUnavailableError } from '../protocol/errors.js';
+import { RETRY_AFTER_SECONDS } from '../protocol/limits.js';
+import type { DataplaneMetrics } from '../observability/metrics.js';
+
+export interface Readiness {
+  /** Undefined when ready; otherwise the reason it is not. */
+  notReadyReason(): string | undefined;
+}
+
+export function healthRoutes(readiness: Readiness, metrics: DataplaneMetrics): Router {
+  const router = new Router();
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/readyz', (ctx) => {
+    const reason = readiness.notReadyReason();
+    if (reason !== undefined) throw new ServiceUnavailableError(`not ready: ${reason}`, RETRY_AFTER_SECONDS);
+    ctx.body = { status: 'ready' };
+  });
+  router.get('/metrics', async (ctx) => {
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
+  });
+  return router;
+}

@@ -1,0 +1,55 @@
+// Entry point: `node dist/dataplane/main.js server|client [flags]`.
+import { ConfigError, parseConfig, usage, type Role } from './config/settings.js';
+import { createLogger } from './observability/logger.js';
+import { startClient } from './client/client-process.js';
+import { startServer, type RunningProcess } from './server/server-process.js';
+
+const ROLES: readonly Role[] = ['server', 'client'];
+
+async function main(argv: readonly string[]): Promise<void> {
+  const [role, ...flags] = argv;
+  if (role === '--help' || role === '-h' || flags.includes('--help')) {
+    process.stdout.write(`${usage()}\n`);
+    return;
+  }
+  if (!ROLES.includes(role as Role)) {
+    process.stderr.write(`distributed-cache: the first argument must be "server" or "client"\n${usage()}\n`);
+    process.exit(2);
+  }
+  let config;
+  try {
+    config = parseConfig(role as Role, process.env, flags);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`distributed-cache ${role}: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel, { role: config.role, ...(config.role === 'server' ? { node: config.nodeId } : {}) });
+  let running: RunningProcess | undefined;
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    // A second chance for a stuck shutdown: never outlive the drain by much.
+    setTimeout(() => process.exit(1), config.drainTimeoutMs + 15_000).unref();
+    Promise.resolve(running?.shutdown())
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
+
+  running = config.role === 'server' ? await startServer(config, logger) : await startClient(config, logger);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`distributed-cache: failed to start: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,110 @@
+// A server's own member znode: created in every new session, updated when the
+// server changes state, removed when it leaves.
+import type { Logger } from '../observability/logger.js';
+import { encodeMember, membersPath, type Member, type MemberState } from './member.js';
+import { isZkError, ZkCodes, type ZkSession } from './zk-session.js';
+
+export class MemberRegistration {
+  private member: Member;
+  private registered = false;
+  private deregistered = false;
+  /** Serialises znode writes so a state change never races a re-registration. */
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly session: ZkSession,
+    private readonly cacheName: string,
+    member: Member,
+    private readonly logger: Logger,
+  ) {
+    this.member = { ...member };
+    session.on('session', () => this.enqueue(() => this.ensureRegistered()));
+  }
+
+  get path(): string {
+    return `${membersPath(this.cacheName)}/${this.member.id}`;
+  }
+
+  get state(): MemberState {
+    return this.member.state;
+  }
+
+  get isRegistered(): boolean {
+    return this.registered && !this.deregistered;
+  }
+
+  /** Resolves once the znode exists in the current session. */
+  async waitUntilRegistered(): Promise<void> {
+    while (!this.isRegistered) {
+      await this.session.waitForSession();
+      await this.queue;
+      if (!this.isRegistered) await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  setState(state: MemberState): Promise<void> {
+    this.member = { ...this.member, state };
+    return this.enqueue(async () => {
+      if (this.registered && this.session.isConnected) {
+        await this.session.setData(this.path, encodeMember(this.member));
+        this.logger.info({ state }, 'member state published');
+      }
+    });
+  }
+
+  deregister(): Promise<void> {
+    this.deregistered = true;
+    return this.enqueue(async () => {
+      if (!this.session.isConnected) return;
+      try {
+        await this.session.remove(this.path);
+        this.logger.info('deregistered from ZooKeeper');
+      } catch (error) {
+        if (!isZkError(error, ZkCodes.NO_NODE)) throw error;
+      }
+    });
+  }
+
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(task);
+    this.queue = run.catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'ZooKeeper registration step failed');
+    });
+    return run;
+  }
+
+  private async ensureRegistered(): Promise<void> {
+    if (this.deregistered) return;
+    this.registered = false;
+    // A new session may fail right away if ZooKeeper drops again; retry until it holds.
+    for (let attempt = 1; !this.deregistered; attempt++) {
+      try {
+        await this.session.mkdirp(membersPath(this.cacheName));
+        await this.createOwnNode();
+        this.registered = true;
+        this.logger.info({ path: this.path, member: this.member }, 'registered in ZooKeeper');
+        return;
+      } catch (error) {
+        this.logger.warn({ err: error, attempt }, 'registration failed; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * attempt)));
+      }
+    }
+  }
+
+  private async createOwnNode(): Promise<void> {
+    const data = encodeMember(this.member);
+    try {
+      await this.session.createEphemeral(this.path, data);
+    } catch (error) {
+      if (!isZkError(error, ZkCodes.NODE_EXISTS)) throw error;
+      // Left by an earlier session of ours (a restart or an expiry): take it over.
+      const { stat } = await this.session.getData(this.path);
+      if (stat.ephemeralOwner.toString('hex') === this.session.sessionId()) {
+        await this.session.setData(this.path, data);
+      } else {
+        await this.session.remove(this.path);
+        await this.session.createEphemeral(this.path, data);
+      }
+    }
+  }
+}

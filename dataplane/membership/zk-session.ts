@@ -1,0 +1,141 @@
+// A ZooKeeper connection that outlives session expiry. node-zookeeper-client's
+// Client is dead once its session expires, so this wrapper replaces it and
+// tells listeners that a new session began (ephemeral nodes and watches must
+// then be made again).
+import { EventEmitter } from 'node:events';
+import zookeeper, { type Client, type Stat, type WatcherEvent, type ZkError } from 'node-zookeeper-client';
+import type { Logger } from '../observability/logger.js';
+
+export interface ZkSessionEvents {
+  /** A new session began (also the first one): re-create ephemeral state. */
+  session: [];
+  /** The connection came back within the same session: re-read what may have changed. */
+  reconnected: [];
+  disconnected: [];
+}
+
+export class ZkSession extends EventEmitter<ZkSessionEvents> {
+  private client: Client | undefined;
+  private connected = false;
+  private closed = false;
+  private waitingLog: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly connectString: string,
+    private readonly sessionTimeoutMs: number,
+    private readonly logger: Logger,
+  ) {
+    super();
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** Starts connecting; the ZooKeeper client retries until the ensemble answers. */
+  start(): void {
+    this.openClient();
+    this.waitingLog = setInterval(() => {
+      if (!this.connected) this.logger.warn({ zkConnect: this.connectString }, 'waiting for ZooKeeper');
+    }, 5000);
+    this.waitingLog.unref();
+  }
+
+  /** Resolves when a session is established. */
+  waitForSession(): Promise<void> {
+    if (this.connected) return Promise.resolve();
+    return new Promise((resolve) => this.once('session', resolve));
+  }
+
+  private openClient(): void {
+    const client = zookeeper.createClient(this.connectString, {
+      sessionTimeout: this.sessionTimeoutMs,
+      spinDelay: 500,
+      retries: 0,
+    });
+    let hadSession = false;
+    client.on('connected', () => {
+      if (client !== this.client) return;
+      this.connected = true;
+      if (!hadSession) {
+        hadSession = true;
+        this.logger.info({ sessionId: client.getSessionId().toString('hex') }, 'ZooKeeper session established');
+        this.emit('session');
+      } else {
+        this.logger.info('ZooKeeper connection restored');
+        this.emit('reconnected');
+      }
+    });
+    client.on('disconnected', () => {
+      if (client !== this.client) return;
+      this.connected = false;
+      this.logger.warn('ZooKeeper connection lost; keeping the last known state');
+      this.emit('disconnected');
+    });
+    client.on('expired', () => {
+      if (client !== this.client || this.closed) return;
+      this.connected = false;
+      this.logger.warn('ZooKeeper session expired; starting a new one');
+      client.close();
+      this.openClient();
+    });
+    this.client = client;
+    client.connect();
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.waitingLog);
+    this.client?.close();
+    this.client = undefined;
+    this.connected = false;
+  }
+
+  private current(): Client {
+    if (!this.client) throw new Error('ZooKeeper session is closed');
+    return this.client;
+  }
+
+  sessionId(): string {
+    return this.current().getSessionId().toString('hex');
+  }
+
+  mkdirp(path: string): Promise<void> {
+    return new Promise((resolve, reject) => this.current().mkdirp(path, (error) => (error ? reject(error) : resolve())));
+  }
+
+  createEphemeral(path: string, data: Buffer): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.current().create(path, data, zookeeper.CreateMode.EPHEMERAL, (error) => (error ? reject(error) : resolve())),
+    );
+  }
+
+  setData(path: string, data: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => this.current().setData(path, data, -1, (error) => (error ? reject(error) : resolve())));
+  }
+
+  remove(path: string): Promise<void> {
+    return new Promise((resolve, reject) => this.current().remove(path, -1, (error) => (error ? reject(error) : resolve())));
+  }
+
+  getData(path: string, watcher?: (event: WatcherEvent) => void): Promise<{ data: Buffer | undefined; stat: Stat }> {
+    return new Promise((resolve, reject) =>
+      this.current().getData(path, watcher, (error, data, stat) => (error ? reject(error) : resolve({ data, stat }))),
+    );
+  }
+
+  getChildren(path: string, watcher?: (event: WatcherEvent) => void): Promise<string[]> {
+    return new Promise((resolve, reject) =>
+      this.current().getChildren(path, watcher, (error, children) => (error ? reject(error) : resolve(children))),
+    );
+  }
+}
+
+export function isZkError(error: unknown, code: number): boolean {
+  return (error as ZkError | null)?.code === code;
+}
+
+export const ZkCodes = {
+  NO_NODE: zookeeper.Exception.NO_NODE,
+  NODE_EXISTS: zookeeper.Exception.NODE_EXISTS,
+};

@@ -1,0 +1,46 @@
+// Prometheus metrics shared by both roles. Each process owns one registry;
+// labels stay low-cardinality (route templates, never keys).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { MEMBER_STATES, type Member } from '../membership/member.js';
+
+export class DataplaneMetrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'dcache_http_requests_total',
+    help: 'HTTP requests answered, by route template, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'dcache_http_request_duration_seconds',
+    help: 'HTTP request latency, by route template and method',
+    labelNames: ['route', 'method'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly hits = new Counter({ name: 'dcache_hits_total', help: 'Reads that found the key', registers: [this.registry] });
+  readonly misses = new Counter({ name: 'dcache_misses_total', help: 'Reads that did not find the key', registers: [this.registry] });
+
+  readonly ringEpoch = new Gauge({ name: 'dcache_ring_epoch', help: 'Ring epoch: how many membership views this process has built', registers: [this.registry] });
+  readonly ringMembers = new Gauge({
+    name: 'dcache_ring_members',
+    help: 'Members in this process\'s view of the ring, by state',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(role: string) {
+    this.registry.setDefaultLabels({ role });
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  recordRing(epoch: number, members: readonly Member[]): void {
+    this.ringEpoch.set(epoch);
+    for (const state of MEMBER_STATES) {
+      this.ringMembers.set({ state }, members.filter((m) => m.state === state).length);
+    }
+  }
+}

@@ -1,0 +1,42 @@
+// Key ownership: a consistent-hash ring over member ids. Pure and
+// deterministic: every process that sees the same members computes the same
+// owners, whatever order it learned them in.
+import HashRing from 'hashring';
+import type { Member } from '../membership/member.js';
+
+/** Points per member on the ring; more points spread keys more evenly. */
+export const VIRTUAL_NODES_PER_MEMBER = 160;
+
+export class Ring {
+  private readonly byId: ReadonlyMap<string, Member>;
+  private readonly hashRing: HashRing | undefined;
+
+  constructor(readonly members: readonly Member[]) {
+    this.byId = new Map(members.map((m) => [m.id, m]));
+    const ids = [...this.byId.keys()].sort();
+    // hashring's "vnode count" times its 4 "replicas" gives the points per member.
+    this.hashRing = ids.length === 0
+      ? undefined
+      : new HashRing(ids, 'md5', { 'vnode count': VIRTUAL_NODES_PER_MEMBER / 4, 'max cache size': 0 });
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  /** The first `count` distinct members clockwise from the key's point. */
+  ownersOf(key: string, count: number): Member[] {
+    if (!this.hashRing || count <= 0) return [];
+    const ids = this.hashRing.range(key, Math.min(count, this.byId.size), true);
+    return ids.map((id) => this.byId.get(id) as Member);
+  }
+
+  /** The member that owns a key first; reads go there before anywhere else. */
+  primaryOf(key: string): Member | undefined {
+    return this.ownersOf(key, 1)[0];
+  }
+}

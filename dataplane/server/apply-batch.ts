@@ -1,0 +1,36 @@
+// Executes an internal batch against the local store. Each op gets its own
+// result, so one refused op does not fail its neighbours.
+import type { BatchOp, BatchResult } from '../protocol/internal-batch.js';
+import { EntryTooLargeError, type VersionedStore } from '../store/versioned-store.js';
+
+export interface BatchTally {
+  hits: number;
+  misses: number;
+}
+
+export function applyBatch(store: VersionedStore, ops: readonly BatchOp[], tally: BatchTally): BatchResult[] {
+  return ops.map((op): BatchResult => {
+    try {
+      switch (op.op) {
+        case 'get': {
+          const entry = store.read(op.key);
+          if (!entry || entry.value === null) {
+            tally.misses++;
+            return { found: false };
+          }
+          tally.hits++;
+          return { found: true, value: entry.value, version: entry.version, expiresAt: entry.expiresAt };
+        }
+        case 'put':
+          return { stored: store.apply(op.key, { value: op.value, version: op.version, expiresAt: op.expiresAt }) === 'stored' };
+        case 'del': {
+          const { outcome, existed } = store.delete(op.key, op.version);
+          return { stored: outcome === 'stored', existed };
+        }
+      }
+    } catch (error) {
+      if (error instanceof EntryTooLargeError) return { error: error.message, status: 507 };
+      throw error;
+    }
+  });
+}

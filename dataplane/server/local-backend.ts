@@ -1,0 +1,50 @@
+// The public API served by a server straight from its own store: what a
+// user gets when talking to one server directly (no replication).
+import type { CacheBackend, RingDescription, WriteRequest } from '../api/backend.js';
+import { PayloadTooLargeError } from '../protocol/errors.js';
+import type { DataplaneMetrics } from '../observability/metrics.js';
+import { EntryTooLargeError, type VersionedStore } from '../store/versioned-store.js';
+import type { HybridLogicalClock } from '../version/hlc.js';
+
+export class LocalBackend implements CacheBackend {
+  constructor(
+    private readonly store: VersionedStore,
+    private readonly clock: HybridLogicalClock,
+    private readonly metrics: DataplaneMetrics,
+    private readonly ring: () => RingDescription,
+    private readonly ready: () => boolean,
+  ) {}
+
+  async getMany(keys: readonly string[]): Promise<Array<string | undefined>> {
+    return keys.map((key) => {
+      const value = this.store.get(key)?.value;
+      if (value === undefined) this.metrics.misses.inc();
+      else this.metrics.hits.inc();
+      return value;
+    });
+  }
+
+  async setMany(writes: readonly WriteRequest[]): Promise<void> {
+    const now = Date.now();
+    for (const { key, value, ttlSeconds } of writes) {
+      try {
+        this.store.set(key, value, this.clock.next(), ttlSeconds ? now + ttlSeconds * 1000 : 0);
+      } catch (error) {
+        if (error instanceof EntryTooLargeError) throw new PayloadTooLargeError(error.message);
+        throw error;
+      }
+    }
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return this.store.delete(key, this.clock.next()).existed;
+  }
+
+  describeRing(): RingDescription {
+    return this.ring();
+  }
+
+  isReady(): boolean {
+    return this.ready();
+  }
+}

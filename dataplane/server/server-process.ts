@@ -1,0 +1,104 @@
+// Wires a cache server: store, HTTP app, ZooKeeper registration, and the
+// SIGTERM path (leaving → deregister → finish in-flight requests → exit).
+import type { Server } from 'node:http';
+import type { DataplaneConfig } from '../config/settings.js';
+import { createApp, listen } from '../http/app.js';
+import { healthRoutes } from '../http/health-routes.js';
+import { publicRoutes } from '../http/public-routes.js';
+import { MemberRegistration } from '../membership/registration.js';
+import { MemberWatcher } from '../membership/member-watcher.js';
+import { ZkSession } from '../membership/zk-session.js';
+import type { Logger } from '../observability/logger.js';
+import { DataplaneMetrics } from '../observability/metrics.js';
+import { RingView } from '../ring/ring-view.js';
+import { VersionedStore } from '../store/versioned-store.js';
+import { HybridLogicalClock } from '../version/hlc.js';
+import { internalRoutes } from './internal-routes.js';
+import { LocalBackend } from './local-backend.js';
+import { storeMetrics } from './store-metrics.js';
+
+export interface RunningProcess {
+  /** Stops the process's work; resolves when it is safe to exit. */
+  shutdown(): Promise<void>;
+}
+
+export async function startServer(config: DataplaneConfig, logger: Logger): Promise<RunningProcess> {
+  const metrics = new DataplaneMetrics('server');
+  const store = new VersionedStore({ maxBytes: config.maxMemoryBytes, maxEntries: config.maxEntries });
+  storeMetrics(store, metrics);
+  const clock = new HybridLogicalClock(config.nodeId);
+
+  const session = new ZkSession(config.zkConnect, config.zkSessionTimeoutMs, logger);
+  const registration = new MemberRegistration(
+    session, config.cacheName, { id: config.nodeId, address: config.advertiseAddress, state: 'serving' }, logger,
+  );
+  const view = new RingView(config.replicationFactor);
+  const watcher = new MemberWatcher(session, config.cacheName, logger);
+  watcher.on('members', (members) => {
+    if (view.update(members)) metrics.recordRing(view.epoch, view.members);
+  });
+
+  const notReadyReason = (): string | undefined => {
+    if (registration.state === 'leaving') return 'leaving the cache';
+    if (!registration.isRegistered) return 'not registered in ZooKeeper yet';
+    return undefined;
+  };
+  const backend = new LocalBackend(store, clock, metrics, () => view.describe(), () => notReadyReason() === undefined);
+  const app = createApp(
+    [healthRoutes({ notReadyReason }, metrics), internalRoutes(store, metrics), publicRoutes(backend)],
+    metrics,
+    logger,
+  );
+  const server: Server = await listen(app, config.host, config.port);
+  logger.info({ host: config.host, port: config.port, advertise: config.advertiseAddress }, 'server listening');
+  if (/^(0\.0\.0\.0|\[?::\]?):/.test(config.advertiseAddress)) {
+    logger.warn({ advertise: config.advertiseAddress }, 'advertising a wildcard address; set ADVERTISE_ADDRESS or POD_IP so peers on other hosts can reach this server');
+  }
+
+  // ZooKeeper may come up after us: wait for it instead of failing.
+  session.start();
+  await registration.waitUntilRegistered();
+
+  return {
+    async shutdown() {
+      logger.info('leaving the cache');
+      // ZooKeeper may be down at this moment; the session's end removes the znode anyway.
+      await settleWithin(registration.setState('leaving'), ZK_SHUTDOWN_STEP_MS);
+      await settleWithin(registration.deregister(), ZK_SHUTDOWN_STEP_MS);
+      watcher.stop();
+      await closeServer(server, config.drainTimeoutMs);
+      session.close();
+      logger.info({ keys: store.keyCount }, 'server stopped');
+    },
+  };
+}
+
+/** How long shutdown waits for each ZooKeeper step before going on without it. */
+const ZK_SHUTDOWN_STEP_MS = 3000;
+
+/** Waits for a promise, but never longer than ms, and never throws. */
+function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    promise.catch(() => undefined).finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** Stops accepting connections and waits for in-flight requests, up to a deadline. */
+export function closeServer(server: Server, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const deadline = setTimeout(() => {
+      server.closeAllConnections();
+      resolve();
+    }, timeoutMs);
+    deadline.unref();
+    server.close(() => {
+      clearTimeout(deadline);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what `make run` and `make test` need on a fresh Debian machine:
+# Debian's zookeeper (a JVM service the tests start themselves) and wrk.
+# Idempotent: it does nothing when everything is present.
+set -euo pipefail
+
+need=()
+[ -f /usr/share/java/zookeeper.jar ] || need+=(zookeeper)
+command -v java >/dev/null || need+=(default-jre-headless)
+command -v openssl >/dev/null || need+=(openssl)
+command -v curl >/dev/null || need+=(curl)
+
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "ensure-prereqs: installing ${need[*]} from Debian" >&2
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi

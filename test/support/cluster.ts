@@ -1,0 +1,77 @@
+// A whole local cache for integration tests: one real ZooKeeper, N real
+// servers and a real client (router), each a separate process on loopback.
+import { randomBytes } from 'node:crypto';
+import { DataplaneProcess } from './dataplane-process.js';
+import { waitFor } from './wait.js';
+import { ZooKeeperServer } from './zookeeper.js';
+
+export interface RingAnswer {
+  epoch: number;
+  replicationFactor: number;
+  members: Array<{ id: string; address: string; state: string }>;
+}
+
+export class LocalCluster {
+  readonly servers: DataplaneProcess[] = [];
+  readonly clients: DataplaneProcess[] = [];
+  private nextServer = 1;
+
+  private constructor(readonly zookeeper: ZooKeeperServer, readonly cacheName: string, readonly env: Record<string, string>) {}
+
+  /** Starts ZooKeeper, `servers` servers and one client, and waits until the client sees them all. */
+  static async start({ servers = 3, env = {} }: { servers?: number; env?: Record<string, string> } = {}): Promise<LocalCluster> {
+    const zookeeper = await ZooKeeperServer.start();
+    const cluster = new LocalCluster(zookeeper, `it-${randomBytes(4).toString('hex')}`, env);
+    try {
+      await Promise.all(Array.from({ length: servers }, () => cluster.addServer()));
+      await cluster.addClient();
+      await cluster.waitForMembers(servers);
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
+    return cluster;
+  }
+
+  get client(): DataplaneProcess {
+    return this.clients[0] as DataplaneProcess;
+  }
+
+  async addServer(env: Record<string, string> = {}): Promise<DataplaneProcess> {
+    const server = await DataplaneProcess.start({
+      role: 'server', zkConnect: this.zookeeper.connectString, cacheName: this.cacheName,
+      nodeId: `server-${this.nextServer++}`, env: { ...this.env, ...env },
+    });
+    this.servers.push(server);
+    return server;
+  }
+
+  async addClient(env: Record<string, string> = {}): Promise<DataplaneProcess> {
+    const client = await DataplaneProcess.start(
+      { role: 'client', zkConnect: this.zookeeper.connectString, cacheName: this.cacheName, env: { ...this.env, ...env } },
+      { waitReady: false },
+    );
+    this.clients.push(client);
+    return client;
+  }
+
+  async ring(via: DataplaneProcess = this.client): Promise<RingAnswer> {
+    const response = await fetch(`${via.url}/api/ring`);
+    return (await response.json()) as RingAnswer;
+  }
+
+  /** Waits until the client's ring lists exactly `count` members in the given state. */
+  async waitForMembers(count: number, state = 'serving', via: DataplaneProcess = this.client): Promise<RingAnswer> {
+    return waitFor(`${count} ${state} members in the ring`, async () => {
+      const ring = await this.ring(via);
+      const matching = ring.members.filter((m) => m.state === state).length;
+      return matching === count && ring.members.length === count ? ring : undefined;
+    }, { timeoutMs: 30_000 });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.clients.map((c) => c.kill()));
+    await Promise.all(this.servers.map((s) => s.kill()));
+    await this.zookeeper.destroy();
+  }
+}

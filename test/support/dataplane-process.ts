@@ -1,0 +1,108 @@
+// Real data plane processes for integration tests: `node dist/dataplane/main.js`
+// with its settings in the environment, logs kept in a file for post-mortems.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './ports.js';
+import { waitFor } from './wait.js';
+
+const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../dataplane/main.js');
+const LOG_DIR = mkdtempSync(join(tmpdir(), 'dcache-logs-'));
+
+export interface DataplaneOptions {
+  role: 'server' | 'client';
+  zkConnect: string;
+  cacheName: string;
+  nodeId?: string;
+  env?: Record<string, string>;
+}
+
+export class DataplaneProcess {
+  private child: ChildProcess | undefined;
+  readonly logFile: string;
+
+  private constructor(readonly options: DataplaneOptions, readonly port: number) {
+    this.logFile = join(LOG_DIR, `${options.nodeId ?? options.role}-${port}.log`);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Starts the process and waits until it answers /readyz (unless told not to). */
+  static async start(options: DataplaneOptions, { waitReady = true } = {}): Promise<DataplaneProcess> {
+    const process = new DataplaneProcess(options, await freePort());
+    process.spawn();
+    if (waitReady) await process.waitReady();
+    return process;
+  }
+
+  private spawn(): void {
+    const log = openSync(this.logFile, 'a');
+    const { role, zkConnect, cacheName, nodeId, env } = this.options;
+    this.child = spawn(process.execPath, [MAIN, role], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        ZK_CONNECT: zkConnect,
+        CACHE_NAME: cacheName,
+        HOST: '127.0.0.1',
+        PORT: String(this.port),
+        LOG_LEVEL: 'info',
+        ZK_SESSION_TIMEOUT: '2s',
+        ...(nodeId ? { NODE_ID: nodeId, ADVERTISE_ADDRESS: this.address } : {}),
+        ...env,
+      },
+      stdio: ['ignore', log, log],
+    });
+  }
+
+  async waitReady(timeoutMs = 20_000): Promise<void> {
+    await waitFor(`${this.options.nodeId ?? this.options.role} to be ready (log: ${this.logFile})`, async () => {
+      if (this.child?.exitCode != null) throw new Error(`exited with ${this.child.exitCode}: ${this.logTail()}`);
+      const response = await fetch(`${this.url}/readyz`);
+      return response.status === 200;
+    }, { timeoutMs });
+  }
+
+  /** Sends a signal and waits for the process to exit; resolves its exit code. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 30_000): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  }
+
+  kill(): Promise<number | null> {
+    return this.stop('SIGKILL');
+  }
+
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
+  logTail(lines = 20): string {
+    try {
+      return readFileSync(this.logFile, 'utf8').trim().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  }
+}

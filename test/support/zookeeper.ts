@@ -1,0 +1,92 @@
+// A real ZooKeeper for tests: Debian's `zookeeper` package, started as a JVM
+// on a free loopback port with a temporary data directory.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './ports.js';
+import { waitFor } from './wait.js';
+
+/** Installed by `make test` (apt-get install zookeeper); its manifest names the other jars. */
+export const ZOOKEEPER_JAR = '/usr/share/java/zookeeper.jar';
+/** Short ticks let tests use short session timeouts (the minimum is 2 ticks). */
+export const TICK_MS = 250;
+
+function ruok(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.setTimeout(1000);
+    socket.on('connect', () => socket.write('ruok'));
+    socket.on('data', (chunk) => (answer += chunk.toString()));
+    socket.on('close', () => resolve(answer === 'imok'));
+    socket.on('error', () => resolve(false));
+    socket.on('timeout', () => socket.destroy());
+  });
+}
+
+export class ZooKeeperServer {
+  private process: ChildProcess | undefined;
+
+  private constructor(readonly port: number, readonly dir: string) {}
+
+  get connectString(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  static async start(): Promise<ZooKeeperServer> {
+    if (!existsSync(ZOOKEEPER_JAR)) {
+      throw new Error(`ZooKeeper is not installed (${ZOOKEEPER_JAR} is missing): run \`make test\`, which installs Debian's zookeeper package`);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'dcache-zk-'));
+    const server = new ZooKeeperServer(await freePort(), dir);
+    mkdirSync(join(dir, 'data'));
+    writeFileSync(join(dir, 'zoo.cfg'), [
+      `tickTime=${TICK_MS}`,
+      `dataDir=${join(dir, 'data')}`,
+      `clientPort=${server.port}`,
+      'clientPortAddress=127.0.0.1',
+      'admin.enableServer=false',
+      '4lw.commands.whitelist=ruok,srvr',
+      'maxClientCnxns=0',
+      'minSessionTimeout=500',
+    ].join('\n'));
+    await server.startProcess();
+    return server;
+  }
+
+  private async startProcess(): Promise<void> {
+    const log = openSync(join(this.dir, 'zookeeper.log'), 'a');
+    this.process = spawn(
+      'java',
+      ['-Xmx256m', '-XX:+UseSerialGC', '-cp', ZOOKEEPER_JAR, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', join(this.dir, 'zoo.cfg')],
+      { stdio: ['ignore', log, log] },
+    );
+    const child = this.process;
+    await waitFor(`ZooKeeper on port ${this.port}`, async () => {
+      if (child.exitCode !== null) throw new Error(`ZooKeeper exited with ${child.exitCode}; see ${this.dir}/zookeeper.log`);
+      return ruok(this.port);
+    }, { timeoutMs: 30_000, intervalMs: 100 });
+  }
+
+  /** Stops the JVM; the data directory (and so every session) survives for restart(). */
+  async stop(): Promise<void> {
+    const child = this.process;
+    this.process = undefined;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.startProcess();
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,91 @@
+import { expect } from 'chai';
+import { ConfigError, parseConfig, usage } from '../../dataplane/config/settings.js';
+import { parseByteSize, parseDurationMs } from '../../dataplane/config/units.js';
+
+const fail = (fn: () => unknown): ConfigError => {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).to.be.instanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('configuration', () => {
+  it('uses the documented defaults', () => {
+    const server = parseConfig('server', {}, [], 'pod-7');
+    expect(server).to.deep.include({
+      zkConnect: '127.0.0.1:2181', cacheName: 'default', host: '0.0.0.0', port: 8080, nodeId: 'pod-7',
+      advertiseAddress: '0.0.0.0:8080', replicationFactor: 2, maxMemoryBytes: 256 * 2 ** 20, maxEntries: undefined,
+      drainTimeoutMs: 30_000, logLevel: 'info',
+    });
+    expect(parseConfig('client', {}, [], 'h').port).to.equal(5000);
+  });
+
+  it('reads the environment, and lets flags override it', () => {
+    const env = { ZK_CONNECT: 'zk-0:2181,zk-1:2181', PORT: '9000', MAX_MEMORY: '64Mi', DRAIN_TIMEOUT: '1m30s', POD_IP: '10.1.2.3' };
+    const config = parseConfig('server', env, ['--port', '9100', '--max-entries=500', '--log-level=debug'], 'h');
+    expect(config).to.deep.include({
+      zkConnect: 'zk-0:2181,zk-1:2181', port: 9100, maxMemoryBytes: 64 * 2 ** 20, maxEntries: 500,
+      drainTimeoutMs: 90_000, logLevel: 'debug', advertiseAddress: '10.1.2.3:9100',
+    });
+  });
+
+  const badCases: Array<[string, Record<string, string>, string[], string]> = [
+    ['PORT', { PORT: 'eighty' }, [], 'not a whole number'],
+    ['PORT', { PORT: '70000' }, [], 'outside 1..65535'],
+    ['MAX_MEMORY', { MAX_MEMORY: 'lots' }, [], 'not a size'],
+    ['MAX_MEMORY', { MAX_MEMORY: '10Ki' }, [], 'at least 1Mi'],
+    ['MAX_ENTRIES', { MAX_ENTRIES: '0' }, [], 'outside'],
+    ['REPLICATION_FACTOR', { REPLICATION_FACTOR: '0' }, [], 'outside 1..16'],
+    ['DRAIN_TIMEOUT', { DRAIN_TIMEOUT: '30' }, [], 'not a duration'],
+    ['ZK_CONNECT', { ZK_CONNECT: 'no port here' }, [], 'host:port'],
+    ['CACHE_NAME', { CACHE_NAME: 'a/b' }, [], 'must be'],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }, [], 'not one of'],
+    ['NODE_ID', { NODE_ID: 'has space' }, [], 'must be'],
+    ['ADVERTISE_ADDRESS', { ADVERTISE_ADDRESS: 'nohost' }, [], 'not host:port'],
+    ['--bogus', {}, ['--bogus=1'], 'unknown flag'],
+    ['--port', {}, ['--port'], 'missing value'],
+  ];
+  for (const [setting, env, argv, detail] of badCases) {
+    it(`stops with a message naming ${setting} for ${JSON.stringify({ ...env, argv })}`, () => {
+      const error = fail(() => parseConfig('server', env, argv, 'h'));
+      expect(error.setting).to.equal(setting);
+      expect(error.message).to.contain(setting).and.to.contain(detail);
+    });
+  }
+
+  it('refuses a server-only flag on the client, but ignores its variable', () => {
+    expect(fail(() => parseConfig('client', {}, ['--max-memory=1Gi'], 'h')).message).to.contain('only applies to the server role');
+    expect(parseConfig('client', { MAX_MEMORY: 'garbage' }, [], 'h').port).to.equal(5000);
+  });
+
+  it('documents every setting in --help', () => {
+    for (const name of ['ZK_CONNECT', 'CACHE_NAME', 'HOST', 'PORT', 'NODE_ID', 'ADVERTISE_ADDRESS', 'REPLICATION_FACTOR', 'MAX_MEMORY', 'MAX_ENTRIES', 'DRAIN_TIMEOUT', 'LOG_LEVEL']) {
+      expect(usage()).to.contain(name);
+    }
+  });
+});
+
+describe('units', () => {
+  it('reads Kubernetes-style byte sizes', () => {
+    expect(parseByteSize('1024')).to.equal(1024);
+    expect(parseByteSize('256Mi')).to.equal(256 * 2 ** 20);
+    expect(parseByteSize('1Gi')).to.equal(2 ** 30);
+    expect(parseByteSize('2G')).to.equal(2e9);
+    expect(parseByteSize('1.5Ki')).to.equal(1536);
+    expect(parseByteSize('12 MB')).to.equal(undefined);
+    expect(parseByteSize('-1')).to.equal(undefined);
+  });
+
+  it('reads Go-style durations', () => {
+    expect(parseDurationMs('500ms')).to.equal(500);
+    expect(parseDurationMs('30s')).to.equal(30_000);
+    expect(parseDurationMs('1m30s')).to.equal(90_000);
+    expect(parseDurationMs('1h')).to.equal(3_600_000);
+    expect(parseDurationMs('0')).to.equal(0);
+    expect(parseDurationMs('30')).to.equal(undefined);
+    expect(parseDurationMs('s')).to.equal(undefined);
+  });
+});
