@@ -6,7 +6,7 @@ import { createApp, listen } from '../http/app.js';
 import { healthRoutes } from '../http/health-routes.js';
 import { publicRoutes } from '../http/public-routes.js';
 import { MemberWatcher } from '../membership/member-watcher.js';
-import { ZkSession } from '../membership/zk-session.js';
+import { reportConnection, ZkSession } from '../membership/zk-session.js';
 import type { Logger } from '../observability/logger.js';
 import { DataplaneMetrics } from '../observability/metrics.js';
 import { RingView } from '../ring/ring-view.js';
@@ -27,6 +27,7 @@ export async function startClient(config: DataplaneConfig, logger: Logger): Prom
   const clock = new HybridLogicalClock(`${hostname()}:${config.port}:${process.pid}`);
 
   const session = new ZkSession(config.zkConnect, config.zkSessionTimeoutMs, logger);
+  reportConnection(session, metrics.zookeeperConnected);
   const watcher = new MemberWatcher(session, config.cacheName, logger);
   watcher.on('members', (members) => {
     if (!view.update(members)) return;

@@ -14,6 +14,14 @@ export interface ZkSessionEvents {
   disconnected: [];
 }
 
+/** Keeps a 0/1 gauge in step with the connection, for /metrics. */
+export function reportConnection(session: ZkSession, gauge: { set(value: number): void }): void {
+  gauge.set(0);
+  session.on('session', () => gauge.set(1));
+  session.on('reconnected', () => gauge.set(1));
+  session.on('disconnected', () => gauge.set(0));
+}
+
 export class ZkSession extends EventEmitter<ZkSessionEvents> {
   private client: Client | undefined;
   private connected = false;
@@ -76,6 +84,7 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
       if (client !== this.client || this.closed) return;
       this.connected = false;
       this.logger.warn('ZooKeeper session expired; starting a new one');
+      this.emit('disconnected');
       client.close();
       this.openClient();
     });

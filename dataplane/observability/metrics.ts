@@ -32,6 +32,12 @@ export class DataplaneMetrics {
     registers: [this.registry],
   });
 
+  readonly zookeeperConnected = new Gauge({
+    name: 'dcache_zookeeper_connected',
+    help: '1 while this process has a live ZooKeeper connection, else 0 (it then serves from its last view)',
+    registers: [this.registry],
+  });
+
   constructor(role: string) {
     this.registry.setDefaultLabels({ role });
     collectDefaultMetrics({ register: this.registry });

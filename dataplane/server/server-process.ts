@@ -7,7 +7,7 @@ import { healthRoutes } from '../http/health-routes.js';
 import { publicRoutes } from '../http/public-routes.js';
 import { MemberRegistration } from '../membership/registration.js';
 import { MemberWatcher } from '../membership/member-watcher.js';
-import { ZkSession } from '../membership/zk-session.js';
+import { reportConnection, ZkSession } from '../membership/zk-session.js';
 import type { Logger } from '../observability/logger.js';
 import { DataplaneMetrics } from '../observability/metrics.js';
 import { RingView } from '../ring/ring-view.js';
@@ -29,6 +29,7 @@ export async function startServer(config: DataplaneConfig, logger: Logger): Prom
   const clock = new HybridLogicalClock(config.nodeId);
 
   const session = new ZkSession(config.zkConnect, config.zkSessionTimeoutMs, logger);
+  reportConnection(session, metrics.zookeeperConnected);
   const registration = new MemberRegistration(
     session, config.cacheName, { id: config.nodeId, address: config.advertiseAddress, state: 'serving' }, logger,
   );

@@ -1,0 +1,68 @@
+// ZooKeeper outages: routers keep serving from the last ring they knew, and a
+// server whose session expired registers again.
+import { expect } from 'chai';
+import { LocalCluster } from '../../support/cluster.js';
+import { call } from '../../support/http.js';
+import { seedKeys, Traffic, verifyAll } from '../../support/traffic.js';
+import { waitFor } from '../../support/wait.js';
+import type { DataplaneProcess } from '../../support/dataplane-process.js';
+
+async function zookeeperConnected(process: DataplaneProcess): Promise<boolean> {
+  const metrics = (await call(`${process.url}/metrics`)).text;
+  return /dcache_zookeeper_connected\{[^}]*\} 1/.test(metrics);
+}
+
+describe('ZooKeeper outages', function () {
+  let cluster: LocalCluster;
+
+  beforeEach(async () => {
+    cluster = await LocalCluster.start({ servers: 3 });
+  });
+  afterEach(async () => cluster?.stop());
+
+  it('keeps serving reads and writes from the last ring while ZooKeeper restarts', async () => {
+    const acked = await seedKeys(cluster.client.url, 1000);
+    const before = await cluster.ring();
+    const traffic = new Traffic(() => cluster.client.url, acked, { workers: 4 }).start();
+
+    await cluster.zookeeper.stop();
+    await waitFor('the client to notice ZooKeeper is gone', async () => !(await zookeeperConnected(cluster.client)));
+    const during = await verifyAll(cluster.client.url, acked);
+    expect(during.misses, 'misses while ZooKeeper is down').to.deep.equal([]);
+    expect((await cluster.ring()).members, 'the last known ring stays').to.deep.equal(before.members);
+    expect((await call(`${cluster.client.url}/readyz`)).status).to.equal(200);
+
+    await cluster.zookeeper.restart();
+    await waitFor('the client to reconnect', () => zookeeperConnected(cluster.client));
+    await cluster.waitForMembers(3);
+    const stats = await traffic.stop();
+
+    expect(stats.reads + stats.writes, 'traffic ran').to.be.greaterThan(100);
+    expect(stats, stats.firstProblems.join('\n')).to.include({ misses: 0, stale: 0, errors: 0 });
+    const after = await verifyAll(cluster.client.url, acked);
+    expect(after.misses).to.deep.equal([]);
+    expect(after.stale).to.deep.equal([]);
+  });
+
+  it('registers a server again after its session expires', async () => {
+    const acked = await seedKeys(cluster.client.url, 300);
+    const paused = cluster.servers[1]!;
+    const epochBefore = (await cluster.ring()).epoch;
+
+    // A stopped process cannot heartbeat: ZooKeeper expires its session (2 s in tests).
+    paused.pause();
+    const without = await cluster.waitForMembers(2);
+    expect(without.members.map((m) => m.id)).not.to.include(paused.options.nodeId);
+    paused.resume();
+
+    const back = await cluster.waitForMembers(3);
+    expect(back.members.map((m) => m.id)).to.deep.equal(['server-1', 'server-2', 'server-3']);
+    expect(back.epoch).to.be.greaterThan(epochBefore + 1);
+    await waitFor('the server to be ready again', async () => (await call(`${paused.url}/readyz`)).status === 200);
+    expect(paused.logTail(200)).to.contain('ZooKeeper session expired; starting a new one');
+
+    const check = await verifyAll(cluster.client.url, acked);
+    expect(check.misses).to.deep.equal([]);
+    expect(check.stale).to.deep.equal([]);
+  });
+});

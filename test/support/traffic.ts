@@ -1,0 +1,136 @@
+// Live traffic through a client while a test changes the cluster: each worker
+// owns a slice of the keys, so it knows the last acknowledged value of every
+// key it reads, and any other answer is a miss or a stale read.
+import { call } from './http.js';
+
+export interface TrafficStats {
+  reads: number;
+  writes: number;
+  /** Reads of an acknowledged key that answered 404. */
+  misses: number;
+  /** Reads that answered a value other than the last acknowledged one. */
+  stale: number;
+  /** Requests that failed outright (5xx or no answer); their writes are not counted as acknowledged. */
+  errors: number;
+  firstProblems: string[];
+}
+
+export interface TrafficOptions {
+  workers?: number;
+  /** Share of operations that are writes. */
+  writeRatio?: number;
+  /** Hard limits so a test can never loop forever. */
+  maxDurationMs?: number;
+  maxOps?: number;
+}
+
+export class Traffic {
+  readonly stats: TrafficStats = { reads: 0, writes: 0, misses: 0, stale: 0, errors: 0, firstProblems: [] };
+  private running = false;
+  private loops: Promise<void>[] = [];
+
+  /** `acked` maps each key to its last acknowledged value; the traffic keeps it up to date. */
+  constructor(private readonly baseUrl: () => string, readonly acked: Map<string, string>, private readonly options: TrafficOptions = {}) {}
+
+  start(): this {
+    const { workers = 8, maxDurationMs = 120_000, maxOps = 1_000_000 } = this.options;
+    const keys = [...this.acked.keys()];
+    const deadline = Date.now() + maxDurationMs;
+    this.running = true;
+    for (let w = 0; w < workers; w++) {
+      const slice = keys.filter((_, i) => i % workers === w);
+      this.loops.push(this.loop(slice, deadline, Math.ceil(maxOps / workers)));
+    }
+    return this;
+  }
+
+  async stop(): Promise<TrafficStats> {
+    this.running = false;
+    await Promise.all(this.loops);
+    return this.stats;
+  }
+
+  private problem(text: string): void {
+    if (this.stats.firstProblems.length < 10) this.stats.firstProblems.push(text);
+  }
+
+  private async loop(keys: string[], deadline: number, maxOps: number): Promise<void> {
+    const writeRatio = this.options.writeRatio ?? 0.3;
+    for (let op = 0; this.running && op < maxOps && Date.now() < deadline && keys.length > 0; op++) {
+      const key = keys[Math.floor(Math.random() * keys.length)] as string;
+      try {
+        if (Math.random() < writeRatio) await this.write(key, op);
+        else await this.read(key);
+      } catch (error) {
+        this.stats.errors++;
+        this.problem(`${key}: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  private async write(key: string, op: number): Promise<void> {
+    const value = `${key}@${op}-${Date.now()}`;
+    const answer = await call(`${this.baseUrl()}/api/keys/${encodeURIComponent(key)}`, { method: 'PUT', body: value });
+    if (answer.status === 204) {
+      this.stats.writes++;
+      this.acked.set(key, value);
+    } else {
+      // The write may or may not have landed; a later read of either value is then fine.
+      this.stats.errors++;
+      this.problem(`write ${key}: ${answer.status} ${answer.text}`);
+      // Until the next acknowledged write, this key's value is uncertain.
+      this.acked.delete(key);
+    }
+  }
+
+  private async read(key: string): Promise<void> {
+    const answer = await call(`${this.baseUrl()}/api/get/${encodeURIComponent(key)}`);
+    this.stats.reads++;
+    const expected = this.acked.get(key);
+    if (expected === undefined) return; // uncertain key: any answer is acceptable
+    if (answer.status === 404) {
+      this.stats.misses++;
+      this.problem(`miss ${key}`);
+    } else if (answer.status !== 200) {
+      this.stats.errors++;
+      this.problem(`read ${key}: ${answer.status} ${answer.text}`);
+    } else if (answer.text !== expected) {
+      this.stats.stale++;
+      this.problem(`stale ${key}: got ${answer.text}, expected ${expected}`);
+    }
+  }
+}
+
+/** Writes `count` keys through the client in batches and returns them with their values. */
+export async function seedKeys(baseUrl: string, count: number, prefix = 'seed'): Promise<Map<string, string>> {
+  const acked = new Map<string, string>();
+  for (let start = 0; start < count; start += 500) {
+    const entries = Array.from({ length: Math.min(500, count - start) }, (_, i) => ({ key: `${prefix}-${start + i}`, value: `${prefix}-value-${start + i}` }));
+    const answer = await call(`${baseUrl}/api/mset`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ entries }),
+    });
+    if (answer.status !== 200) throw new Error(`seeding failed: ${answer.status} ${answer.text}`);
+    for (const { key, value } of entries) acked.set(key, value);
+  }
+  return acked;
+}
+
+/** Reads every acknowledged key once (in mget batches) and counts misses and stale values. */
+export async function verifyAll(baseUrl: string, acked: ReadonlyMap<string, string>): Promise<{ checked: number; misses: string[]; stale: string[] }> {
+  const keys = [...acked.keys()];
+  const misses: string[] = [];
+  const stale: string[] = [];
+  for (let start = 0; start < keys.length; start += 500) {
+    const slice = keys.slice(start, start + 500);
+    const answer = await call(`${baseUrl}/api/mget`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ keys: slice }),
+    });
+    if (answer.status !== 200) throw new Error(`verification read failed: ${answer.status} ${answer.text}`);
+    const { values } = answer.json() as { values: Record<string, string | null> };
+    for (const key of slice) {
+      if (values[key] === null) misses.push(key);
+      else if (values[key] !== acked.get(key)) stale.push(key);
+    }
+  }
+  return { checked: keys.length, misses, stale };
+}
