@@ -13,15 +13,20 @@ import { RingView } from '../ring/ring-view.js';
 import { closeServer, type RunningProcess } from '../server/server-process.js';
 import { HybridLogicalClock } from '../version/hlc.js';
 import { RouterBackend } from './router-backend.js';
-import { ServerChannels } from './server-channels.js';
+import { ServerChannels } from '../transport/server-channels.js';
 import { hostname } from 'node:os';
 
 /** How long a stopping router waits for in-flight requests. */
 const ROUTER_DRAIN_MS = 10_000;
+/** How long after a membership change reads ask every candidate owner. */
+const SETTLE_GRACE_MS = 5000;
 
 export async function startClient(config: DataplaneConfig, logger: Logger): Promise<RunningProcess> {
   const metrics = new DataplaneMetrics('client');
-  const view = new RingView(config.replicationFactor);
+  // A member that vanishes is still read from (as leaving) for a moment: a
+  // server whose session expired comes straight back, and a crashed one
+  // just refuses the connection.
+  const view = new RingView({ replicationFactor: config.replicationFactor, settleGraceMs: SETTLE_GRACE_MS, departedGraceMs: SETTLE_GRACE_MS });
   const channels = new ServerChannels();
   // Each router stamps its own writes; its id breaks ties between routers.
   const clock = new HybridLogicalClock(`${hostname()}:${config.port}:${process.pid}`);
@@ -29,11 +34,26 @@ export async function startClient(config: DataplaneConfig, logger: Logger): Prom
   const session = new ZkSession(config.zkConnect, config.zkSessionTimeoutMs, logger);
   reportConnection(session, metrics.zookeeperConnected);
   const watcher = new MemberWatcher(session, config.cacheName, logger);
-  watcher.on('members', (members) => {
-    if (!view.update(members)) return;
-    channels.retainOnly(members);
+  // Departed members are forgotten when their grace ends, whether or not the view changed.
+  let expiryTimer: NodeJS.Timeout | undefined;
+  const scheduleExpiry = (): void => {
+    clearTimeout(expiryTimer);
+    const next = view.nextExpiry();
+    if (next === undefined) return;
+    expiryTimer = setTimeout(() => {
+      if (view.expire(Date.now())) viewChanged();
+      scheduleExpiry();
+    }, Math.max(0, next - Date.now()));
+    expiryTimer.unref();
+  };
+  const viewChanged = (): void => {
+    channels.retainOnly(view.members);
     metrics.recordRing(view.epoch, view.members);
     logger.info({ epoch: view.epoch, members: view.members }, 'ring changed');
+  };
+  watcher.on('members', (members) => {
+    if (view.update(members, Date.now())) viewChanged();
+    scheduleExpiry();
   });
 
   const backend = new RouterBackend(view, channels, clock, metrics, logger);
@@ -45,6 +65,7 @@ export async function startClient(config: DataplaneConfig, logger: Logger): Prom
 
   return {
     async shutdown() {
+      clearTimeout(expiryTimer);
       await closeServer(server, ROUTER_DRAIN_MS);
       watcher.stop();
       session.close();

@@ -1,6 +1,8 @@
 // The router's side of the public API: every key goes to its owners on the
 // ring. Writes are stamped with this router's clock and acknowledged once
-// every reachable owner stored them; reads try the owners in ring order.
+// every reachable owner stored them. Reads ask the owners in ring order when
+// membership is settled, and every candidate owner (newest version wins)
+// while it is changing.
 import type { CacheBackend, RingDescription, WriteRequest } from '../api/backend.js';
 import type { Member } from '../membership/member.js';
 import { CacheError, ServiceUnavailableError } from '../protocol/errors.js';
@@ -9,8 +11,8 @@ import { RETRY_AFTER_SECONDS } from '../protocol/limits.js';
 import type { Logger } from '../observability/logger.js';
 import type { DataplaneMetrics } from '../observability/metrics.js';
 import type { RingView } from '../ring/ring-view.js';
-import type { HybridLogicalClock } from '../version/hlc.js';
-import type { ServerChannels } from './server-channels.js';
+import type { ServerChannels } from '../transport/server-channels.js';
+import { compareVersions, type HybridLogicalClock } from '../version/hlc.js';
 
 /** A server refused an op it understood (for example, it has no room for the value). */
 export class OwnerRefusedError extends CacheError {
@@ -19,9 +21,14 @@ export class OwnerRefusedError extends CacheError {
   }
 }
 
+/** Rounds of re-routing when owners turn out to be leaving. */
+const MAX_REROUTES = 3;
+
 function unavailable(detail: string): ServiceUnavailableError {
   return new ServiceUnavailableError(detail, RETRY_AFTER_SECONDS);
 }
+
+type Found = Extract<BatchResult, { found: true }>;
 
 export class RouterBackend implements CacheBackend {
   constructor(
@@ -32,8 +39,11 @@ export class RouterBackend implements CacheBackend {
     private readonly logger: Logger,
   ) {}
 
-  getMany(keys: readonly string[]): Promise<Array<string | undefined>> {
-    return Promise.all(keys.map((key) => this.getOne(key)));
+  async getMany(keys: readonly string[]): Promise<Array<string | undefined>> {
+    const settled = this.view.isSettled(Date.now());
+    const values = await Promise.all(keys.map((key) => (settled ? this.readInOrder(key) : this.readNewest(key))));
+    for (const value of values) (value === undefined ? this.metrics.misses : this.metrics.hits).inc();
+    return values;
   }
 
   async setMany(writes: readonly WriteRequest[]): Promise<void> {
@@ -60,23 +70,21 @@ export class RouterBackend implements CacheBackend {
     return this.view.ring.size > 0;
   }
 
-  private owners(key: string): Member[] {
-    const owners = this.view.ownersOf(key);
+  private nonEmpty(owners: Member[]): Member[] {
     if (owners.length === 0) throw unavailable('no cache server is available');
     return owners;
   }
 
-  /** Reads from the owners in ring order until one has the key. */
-  private async getOne(key: string): Promise<string | undefined> {
+  /** Settled ring: the owners in order until one has the key. */
+  private async readInOrder(key: string): Promise<string | undefined> {
     let answered = false;
     let lastError: Error | undefined;
-    for (const owner of this.owners(key)) {
+    for (const owner of this.nonEmpty(this.view.ownersOf(key))) {
       try {
         const result = await this.channels.get(owner.address).send({ op: 'get', key });
         answered = true;
         if ('found' in result && result.found) {
           this.clock.observe(result.version);
-          this.metrics.hits.inc();
           return result.value;
         }
       } catch (error) {
@@ -85,27 +93,62 @@ export class RouterBackend implements CacheBackend {
       }
     }
     if (!answered) throw unavailable(`no owner of the key answered (${lastError?.message ?? 'unknown'})`);
-    this.metrics.misses.inc();
     return undefined;
   }
 
-  /**
-   * Sends a write to every owner. It succeeds when every owner that answered
-   * stored it and at least one did; an owner that cannot be reached is treated
-   * as gone (ZooKeeper will say so once its session ends).
-   */
-  private async writeToOwners(key: string, op: BatchOp): Promise<BatchResult[]> {
-    const owners = this.owners(key);
-    const settled = await Promise.allSettled(owners.map((owner) => this.channels.get(owner.address).send(op)));
-    const results: BatchResult[] = [];
-    for (const [i, outcome] of settled.entries()) {
+  /** Changing ring: ask the current holders and the future owners at once; the newest version wins. */
+  private async readNewest(key: string): Promise<string | undefined> {
+    const owners = this.nonEmpty(this.view.readOwners(key));
+    const settled = await Promise.allSettled(owners.map((owner) => this.channels.get(owner.address).send({ op: 'get', key })));
+    let newest: Found | undefined;
+    let answered = false;
+    let lastError: unknown;
+    for (const outcome of settled) {
       if (outcome.status === 'rejected') {
-        this.logger.warn({ err: outcome.reason, owner: owners[i]?.id }, 'owner unreachable for a write');
+        lastError = outcome.reason;
         continue;
       }
+      answered = true;
       const result = outcome.value;
-      if ('error' in result) throw new OwnerRefusedError(result.status, result.error);
-      results.push(result);
+      if ('found' in result && result.found && (!newest || compareVersions(result.version, newest.version) > 0)) newest = result;
+    }
+    if (!answered) throw unavailable(`no owner of the key answered (${(lastError as Error | undefined)?.message ?? 'unknown'})`);
+    if (newest) this.clock.observe(newest.version);
+    return newest?.value;
+  }
+
+  /**
+   * Sends a write to every owner in both rings. It succeeds when every owner
+   * that answered stored it and at least one did. An owner that cannot be
+   * reached is treated as gone (ZooKeeper will say so once its session ends);
+   * an owner that says it is leaving is re-routed around at once.
+   */
+  private async writeToOwners(key: string, op: BatchOp): Promise<BatchResult[]> {
+    const results: BatchResult[] = [];
+    const tried = new Set<string>();
+    for (let round = 0; round <= MAX_REROUTES; round++) {
+      const owners = this.nonEmpty(this.view.writeOwners(key)).filter((m) => !tried.has(m.id));
+      if (owners.length === 0) break;
+      const settled = await Promise.allSettled(owners.map((owner) => this.channels.get(owner.address).send(op)));
+      let rerouted = false;
+      for (const [i, outcome] of settled.entries()) {
+        const owner = owners[i] as Member;
+        tried.add(owner.id);
+        if (outcome.status === 'rejected') {
+          this.logger.warn({ err: outcome.reason, owner: owner.id }, 'owner unreachable for a write');
+          continue;
+        }
+        const result = outcome.value;
+        if ('refused' in result) {
+          this.view.markLeaving(owner.id, Date.now());
+          rerouted = true;
+        } else if ('error' in result) {
+          throw new OwnerRefusedError(result.status, result.error);
+        } else {
+          results.push(result);
+        }
+      }
+      if (!rerouted) break;
     }
     if (results.length === 0) throw unavailable('no owner of the key could store the write');
     return results;

@@ -1,10 +1,23 @@
-// A server's own member znode: created in every new session, updated when the
-// server changes state, removed when it leaves.
+import { EventEmitter } from 'node:events';
 import type { Logger } from '../observability/logger.js';
 import { encodeMember, membersPath, type Member, type MemberState } from './member.js';
 import { isZkError, ZkCodes, type ZkSession } from './zk-session.js';
 
-export class MemberRegistration {
+/** Longest a single znode write may take before the step is abandoned. */
+const ZK_STEP_TIMEOUT_MS = 5000;
+
+export interface RegistrationEvents {
+  /** The znode exists in a new session, with this state. */
+  registered: [MemberState];
+}
+
+/**
+ * A server's own member znode: created in every new session, updated when the
+ * server changes state, removed when it leaves. A new session always starts
+ * as joining (unless leaving): the server may have missed writes while it had
+ * no session, so it must catch up before it serves again.
+ */
+export class MemberRegistration extends EventEmitter<RegistrationEvents> {
   private member: Member;
   private registered = false;
   private deregistered = false;
@@ -17,8 +30,10 @@ export class MemberRegistration {
     member: Member,
     private readonly logger: Logger,
   ) {
+    super();
     this.member = { ...member };
-    session.on('session', () => this.enqueue(() => this.ensureRegistered()));
+    // Registration retries on its own until it holds, so it is not bounded like the other steps.
+    session.on('session', () => this.enqueue(() => this.ensureRegistered(), false));
   }
 
   get path(): string {
@@ -65,8 +80,13 @@ export class MemberRegistration {
     });
   }
 
-  private enqueue(task: () => Promise<void>): Promise<void> {
-    const run = this.queue.then(task);
+  /** Queues a ZooKeeper step; a step that hangs (ZooKeeper gone mid-call) is abandoned after a while. */
+  private enqueue(task: () => Promise<void>, bounded = true): Promise<void> {
+    const step = !bounded ? task : (): Promise<void> => new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`ZooKeeper step took over ${ZK_STEP_TIMEOUT_MS}ms`)), ZK_STEP_TIMEOUT_MS);
+      task().then(resolve, reject).finally(() => clearTimeout(timer));
+    });
+    const run = this.queue.then(step);
     this.queue = run.catch((error: unknown) => {
       this.logger.warn({ err: error }, 'ZooKeeper registration step failed');
     });
@@ -76,6 +96,7 @@ export class MemberRegistration {
   private async ensureRegistered(): Promise<void> {
     if (this.deregistered) return;
     this.registered = false;
+    if (this.member.state !== 'leaving') this.member = { ...this.member, state: 'joining' };
     // A new session may fail right away if ZooKeeper drops again; retry until it holds.
     for (let attempt = 1; !this.deregistered; attempt++) {
       try {
@@ -83,6 +104,7 @@ export class MemberRegistration {
         await this.createOwnNode();
         this.registered = true;
         this.logger.info({ path: this.path, member: this.member }, 'registered in ZooKeeper');
+        this.emit('registered', this.member.state);
         return;
       } catch (error) {
         this.logger.warn({ err: error, attempt }, 'registration failed; retrying');

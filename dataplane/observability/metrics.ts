@@ -38,6 +38,21 @@ export class DataplaneMetrics {
     registers: [this.registry],
   });
 
+  readonly keysMoved = new Counter({
+    name: 'dcache_handoff_keys_total',
+    help: 'Key copies moved by hand-off: sent to or received from peers, by kind (join, rebalance, drain)',
+    labelNames: ['direction', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly handoffDuration = new Histogram({
+    name: 'dcache_handoff_duration_seconds',
+    help: 'Duration of each hand-off, by kind (join, rebalance, drain)',
+    labelNames: ['kind'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
   constructor(role: string) {
     this.registry.setDefaultLabels({ role });
     collectDefaultMetrics({ register: this.registry });

@@ -18,6 +18,8 @@ export type BatchResult =
   | { found: false }
   | { stored: boolean }
   | { stored: boolean; existed: boolean }
+  /** The server is leaving: it takes no more writes, and the sender should re-route. */
+  | { refused: 'leaving' }
   | { error: string; status: number };
 
 export interface BatchRequest {

@@ -1,49 +1,165 @@
-// One process's view of the ring: the members it last saw, the ring built
-// from them, and an epoch that counts the views. Pure state, no I/O.
+// One process's view of the cache's members and the rings built from them.
+// Pure state (time is passed in); the processes feed it from ZooKeeper.
+//
+// Two rings exist while membership changes (after Infinispan's read-old /
+// write-all phases):
+//   placement ring: members that will hold keys (serving + joining);
+//   holding ring:   members that hold keys now (serving + leaving).
+// Writes go to the owners in both (never to a leaving member); reads ask
+// both and take the newest version until the view has settled.
 import type { RingDescription } from '../api/backend.js';
 import { sameMembers, sortMembers, type Member } from '../membership/member.js';
 import { Ring } from './ring.js';
 
-/**
- * Which members own keys. A leaving member hands its keys off and takes no
- * new ones, unless every member is leaving: then they keep serving what they hold.
- */
+export interface RingViewOptions {
+  replicationFactor: number;
+  /** How long after a change reads keep asking every candidate owner. */
+  settleGraceMs?: number;
+  /** How long a member that vanished from ZooKeeper is still read from (as leaving). 0 drops it at once. */
+  departedGraceMs?: number;
+}
+
+/** Members that will own keys once the change completes. */
 export function placementMembers(members: readonly Member[]): Member[] {
   const staying = members.filter((m) => m.state !== 'leaving');
+  // If everyone is leaving, they keep serving what they hold rather than nothing.
   return staying.length > 0 ? staying : [...members];
 }
 
-export class RingView {
-  private view: { epoch: number; members: Member[]; ring: Ring } = { epoch: 0, members: [], ring: new Ring([]) };
+/** Members that hold keys now: a joining member may not have its keys yet. */
+export function holdingMembers(members: readonly Member[]): Member[] {
+  return members.filter((m) => m.state !== 'joining');
+}
 
-  constructor(readonly replicationFactor: number) {}
+function union(first: readonly Member[], second: readonly Member[]): Member[] {
+  const seen = new Set(first.map((m) => m.id));
+  return [...first, ...second.filter((m) => !seen.has(m.id))];
+}
+
+export class RingView {
+  readonly replicationFactor: number;
+  private readonly settleGraceMs: number;
+  private readonly departedGraceMs: number;
+
+  private reported: Member[] = [];
+  private readonly departed = new Map<string, { member: Member; until: number }>();
+  private readonly hintedLeaving = new Set<string>();
+
+  private effective: Member[] = [];
+  private placement = new Ring([]);
+  private holding = new Ring([]);
+  private epochCount = 0;
+  private changedAt = -Infinity;
+
+  constructor(options: RingViewOptions | number) {
+    const { replicationFactor, settleGraceMs = 5000, departedGraceMs = 0 } =
+      typeof options === 'number' ? { replicationFactor: options } : options;
+    this.replicationFactor = replicationFactor;
+    this.settleGraceMs = settleGraceMs;
+    this.departedGraceMs = departedGraceMs;
+  }
 
   get epoch(): number {
-    return this.view.epoch;
+    return this.epochCount;
   }
 
-  get ring(): Ring {
-    return this.view.ring;
-  }
-
+  /** The members as this process sees them, with their effective states. */
   get members(): readonly Member[] {
-    return this.view.members;
+    return this.effective;
   }
 
-  /** Adopts a new member list; returns false (and keeps the epoch) when nothing changed. */
-  update(members: readonly Member[]): boolean {
-    const sorted = sortMembers(members);
-    if (this.view.epoch > 0 && sameMembers(sorted, this.view.members)) return false;
-    this.view = { epoch: this.view.epoch + 1, members: sorted, ring: new Ring(placementMembers(sorted)) };
+  /** The ring that decides ownership once the current change completes. */
+  get ring(): Ring {
+    return this.placement;
+  }
+
+  get holdingRing(): Ring {
+    return this.holding;
+  }
+
+  /** Adopts the member list ZooKeeper reports; returns whether the effective view changed. */
+  update(reported: readonly Member[], now: number): boolean {
+    const next = sortMembers(reported);
+    const nextIds = new Set(next.map((m) => m.id));
+    if (this.departedGraceMs > 0) {
+      for (const member of this.reported) {
+        if (!nextIds.has(member.id)) this.departed.set(member.id, { member: { ...member, state: 'leaving' }, until: now + this.departedGraceMs });
+      }
+    }
+    for (const id of nextIds) this.departed.delete(id);
+    // A hint stands until ZooKeeper agrees (or the member is gone).
+    for (const id of this.hintedLeaving) {
+      const member = next.find((m) => m.id === id);
+      if (!member || member.state === 'leaving') this.hintedLeaving.delete(id);
+    }
+    this.reported = next;
+    return this.rebuild(now);
+  }
+
+  /** A member told us it is leaving before ZooKeeper did: stop writing to it now. */
+  markLeaving(id: string, now: number): boolean {
+    const member = this.reported.find((m) => m.id === id);
+    if (!member || member.state === 'leaving' || this.hintedLeaving.has(id)) return false;
+    this.hintedLeaving.add(id);
+    return this.rebuild(now);
+  }
+
+  /** Forgets departed members whose grace has passed; returns whether the view changed. */
+  expire(now: number): boolean {
+    let changed = false;
+    for (const [id, { until }] of this.departed) {
+      if (until <= now) {
+        this.departed.delete(id);
+        changed = true;
+      }
+    }
+    return changed ? this.rebuild(now) : false;
+  }
+
+  /** When the next departed member should be forgotten, if any. */
+  nextExpiry(): number | undefined {
+    let next: number | undefined;
+    for (const { until } of this.departed.values()) next = next === undefined ? until : Math.min(next, until);
+    return next;
+  }
+
+  private rebuild(now: number): boolean {
+    const members = sortMembers([
+      ...this.reported.map((m) => (this.hintedLeaving.has(m.id) ? { ...m, state: 'leaving' as const } : m)),
+      ...[...this.departed.values()].map((d) => d.member),
+    ]);
+    if (this.epochCount > 0 && sameMembers(members, this.effective)) return false;
+    this.effective = members;
+    this.placement = new Ring(placementMembers(members));
+    this.holding = new Ring(holdingMembers(members));
+    this.epochCount++;
+    this.changedAt = now;
     return true;
   }
 
-  /** The owners of a key: R distinct members, or all of them when there are fewer. */
+  /** No member is joining or leaving, and nothing changed for the grace period. */
+  isSettled(now: number): boolean {
+    return this.effective.every((m) => m.state === 'serving') && now - this.changedAt >= this.settleGraceMs;
+  }
+
+  /** The owners of a key once the change completes: R distinct members (fewer if there are fewer). */
   ownersOf(key: string): Member[] {
-    return this.view.ring.ownersOf(key, this.replicationFactor);
+    return this.placement.ownersOf(key, this.replicationFactor);
+  }
+
+  /** Where a write must land: the owners in both rings, except members that are leaving. */
+  writeOwners(key: string): Member[] {
+    const next = this.ownersOf(key);
+    const now = this.holding.ownersOf(key, this.replicationFactor).filter((m) => m.state !== 'leaving');
+    return union(next, now);
+  }
+
+  /** Where a read may find the newest value: the holders first, then the future owners. */
+  readOwners(key: string): Member[] {
+    return union(this.holding.ownersOf(key, this.replicationFactor), this.ownersOf(key));
   }
 
   describe(): RingDescription {
-    return { epoch: this.view.epoch, replicationFactor: this.replicationFactor, members: [...this.view.members] };
+    return { epoch: this.epochCount, replicationFactor: this.replicationFactor, members: [...this.effective] };
   }
 }

@@ -8,8 +8,13 @@ export interface BatchTally {
   misses: number;
 }
 
-export function applyBatch(store: VersionedStore, ops: readonly BatchOp[], tally: BatchTally): BatchResult[] {
+/**
+ * Runs the ops in order. A leaving server still answers reads but refuses
+ * writes, so that every write lands on a member that will keep it.
+ */
+export function applyBatch(store: VersionedStore, ops: readonly BatchOp[], tally: BatchTally, acceptsWrites = true): BatchResult[] {
   return ops.map((op): BatchResult => {
+    if (op.op !== 'get' && !acceptsWrites) return { refused: 'leaving' };
     try {
       switch (op.op) {
         case 'get': {

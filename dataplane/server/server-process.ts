@@ -1,5 +1,6 @@
-// Wires a cache server: store, HTTP app, ZooKeeper registration, and the
-// SIGTERM path (leaving → deregister → finish in-flight requests → exit).
+// Wires a cache server: store, HTTP app, ZooKeeper registration, hand-off,
+// and the SIGTERM path (leaving → hand keys off → deregister → finish
+// in-flight requests → exit).
 import type { Server } from 'node:http';
 import type { DataplaneConfig } from '../config/settings.js';
 import { createApp, listen } from '../http/app.js';
@@ -12,7 +13,10 @@ import type { Logger } from '../observability/logger.js';
 import { DataplaneMetrics } from '../observability/metrics.js';
 import { RingView } from '../ring/ring-view.js';
 import { VersionedStore } from '../store/versioned-store.js';
+import { ServerChannels } from '../transport/server-channels.js';
 import { HybridLogicalClock } from '../version/hlc.js';
+import { HandoffCoordinator } from './handoff/handoff-coordinator.js';
+import { pullRoutes } from './handoff/pull-route.js';
 import { internalRoutes } from './internal-routes.js';
 import { LocalBackend } from './local-backend.js';
 import { storeMetrics } from './store-metrics.js';
@@ -22,31 +26,47 @@ export interface RunningProcess {
   shutdown(): Promise<void>;
 }
 
+/** How long shutdown waits for each ZooKeeper step before going on without it. */
+const ZK_SHUTDOWN_STEP_MS = 3000;
+
 export async function startServer(config: DataplaneConfig, logger: Logger): Promise<RunningProcess> {
   const metrics = new DataplaneMetrics('server');
   const store = new VersionedStore({ maxBytes: config.maxMemoryBytes, maxEntries: config.maxEntries });
   storeMetrics(store, metrics);
   const clock = new HybridLogicalClock(config.nodeId);
+  const channels = new ServerChannels();
 
   const session = new ZkSession(config.zkConnect, config.zkSessionTimeoutMs, logger);
   reportConnection(session, metrics.zookeeperConnected);
   const registration = new MemberRegistration(
-    session, config.cacheName, { id: config.nodeId, address: config.advertiseAddress, state: 'serving' }, logger,
+    session, config.cacheName, { id: config.nodeId, address: config.advertiseAddress, state: 'joining' }, logger,
   );
-  const view = new RingView(config.replicationFactor);
+  // A server treats a vanished member as gone at once: its keys need new copies.
+  const view = new RingView({ replicationFactor: config.replicationFactor, departedGraceMs: 0 });
+  const coordinator = new HandoffCoordinator({
+    selfId: config.nodeId, replicationFactor: config.replicationFactor, store, view, registration, session,
+    channels, metrics, logger, drainTimeoutMs: config.drainTimeoutMs,
+  });
   const watcher = new MemberWatcher(session, config.cacheName, logger);
   watcher.on('members', (members) => {
-    if (view.update(members)) metrics.recordRing(view.epoch, view.members);
+    coordinator.onMembers(members);
+    channels.retainOnly(view.members);
   });
 
   const notReadyReason = (): string | undefined => {
-    if (registration.state === 'leaving') return 'leaving the cache';
     if (!registration.isRegistered) return 'not registered in ZooKeeper yet';
+    if (coordinator.memberState === 'joining') return 'joining: receiving its keys';
+    if (coordinator.memberState === 'leaving') return 'leaving the cache';
     return undefined;
   };
   const backend = new LocalBackend(store, clock, metrics, () => view.describe(), () => notReadyReason() === undefined);
   const app = createApp(
-    [healthRoutes({ notReadyReason }, metrics), internalRoutes(store, metrics), publicRoutes(backend)],
+    [
+      healthRoutes({ notReadyReason }, metrics),
+      internalRoutes(store, metrics, () => coordinator.acceptsWrites()),
+      pullRoutes(store),
+      publicRoutes(backend),
+    ],
     metrics,
     logger,
   );
@@ -63,19 +83,18 @@ export async function startServer(config: DataplaneConfig, logger: Logger): Prom
   return {
     async shutdown() {
       logger.info('leaving the cache');
+      await coordinator.drain();
       // ZooKeeper may be down at this moment; the session's end removes the znode anyway.
-      await settleWithin(registration.setState('leaving'), ZK_SHUTDOWN_STEP_MS);
       await settleWithin(registration.deregister(), ZK_SHUTDOWN_STEP_MS);
+      coordinator.stop();
       watcher.stop();
       await closeServer(server, config.drainTimeoutMs);
+      await channels.closeAll();
       session.close();
       logger.info({ keys: store.keyCount }, 'server stopped');
     },
   };
 }
-
-/** How long shutdown waits for each ZooKeeper step before going on without it. */
-const ZK_SHUTDOWN_STEP_MS = 3000;
 
 /** Waits for a promise, but never longer than ms, and never throws. */
 function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {

@@ -87,6 +87,14 @@ export class VersionedStore {
     }
   }
 
+  /**
+   * A snapshot of the keys held. Hand-off walks this list and peeks each key,
+   * so concurrent writes never disturb the walk (and no values are copied).
+   */
+  keys(): string[] {
+    return [...this.lru.keys()];
+  }
+
   /** Drops a key outright (no tombstone): used when a hand-off moved it away. */
   forget(key: string): void {
     this.lru.delete(key);

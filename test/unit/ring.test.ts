@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Member } from '../../dataplane/membership/member.js';
 import { Ring } from '../../dataplane/ring/ring.js';
 import { placementMembers, RingView } from '../../dataplane/ring/ring-view.js';
+import { handoffTargets, ownsKey } from '../../dataplane/ring/handoff-plan.js';
 
 const member = (id: string, state: Member['state'] = 'serving'): Member => ({ id, address: `10.0.0.1:${id.length}`, state });
 const keys = Array.from({ length: 20_000 }, (_, i) => `key-${i}`);
@@ -69,22 +70,127 @@ describe('ring', () => {
 });
 
 describe('ring view', () => {
-  it('keeps leaving members off the ring unless nobody else is left', () => {
+  const ids = (members: readonly Member[]): string[] => members.map((m) => m.id);
+
+  it('keeps leaving members off the placement ring unless nobody else is left', () => {
     const members = [member('a'), member('b', 'leaving'), member('c', 'joining')];
-    expect(placementMembers(members).map((m) => m.id)).to.deep.equal(['a', 'c']);
-    expect(placementMembers([member('b', 'leaving')]).map((m) => m.id)).to.deep.equal(['b']);
+    expect(ids(placementMembers(members))).to.deep.equal(['a', 'c']);
+    expect(ids(placementMembers([member('b', 'leaving')]))).to.deep.equal(['b']);
   });
 
   it('advances the epoch only when the membership changes', () => {
     const view = new RingView(2);
     expect(view.epoch).to.equal(0);
-    expect(view.update([member('b'), member('a')])).to.equal(true);
+    expect(view.update([member('b'), member('a')], 0)).to.equal(true);
     expect(view.epoch).to.equal(1);
-    expect(view.update([member('a'), member('b')])).to.equal(false);
+    expect(view.update([member('a'), member('b')], 1)).to.equal(false);
     expect(view.epoch).to.equal(1);
-    expect(view.update([member('a'), member('b', 'leaving')])).to.equal(true);
+    expect(view.update([member('a'), member('b', 'leaving')], 2)).to.equal(true);
     expect(view.epoch).to.equal(2);
     expect(view.describe()).to.deep.include({ epoch: 2, replicationFactor: 2 });
-    expect(view.ownersOf('any').map((m) => m.id)).to.deep.equal(['a']);
+    expect(ids(view.ownersOf('any'))).to.deep.equal(['a']);
+  });
+
+  it('while a member joins, writes reach old and new owners and reads ask both', () => {
+    const view = new RingView(2);
+    view.update([member('s1'), member('s2'), member('s3')], 0);
+    const before = new Map(keys.slice(0, 3000).map((k) => [k, ids(view.ownersOf(k))]));
+    view.update([member('s1'), member('s2'), member('s3'), member('s4', 'joining')], 1);
+    let moved = 0;
+    for (const [key, old] of before) {
+      const next = ids(view.ownersOf(key));
+      const writes = ids(view.writeOwners(key));
+      expect(writes).to.include.members([...old, ...next]);
+      expect(ids(view.readOwners(key)).slice(0, old.length), 'holders are read first').to.deep.equal(old);
+      if (next.includes('s4')) moved++;
+    }
+    expect(moved).to.be.greaterThan(0);
+  });
+
+  it('never writes to a leaving member, but still reads from it', () => {
+    const view = new RingView(2);
+    view.update([member('s1'), member('s2'), member('s3'), member('s4', 'leaving')], 0);
+    for (const key of keys.slice(0, 2000)) {
+      expect(ids(view.writeOwners(key))).not.to.include('s4');
+      expect(ids(view.ownersOf(key))).to.have.length(2);
+    }
+    const readers = new Set(keys.slice(0, 2000).flatMap((k) => ids(view.readOwners(k))));
+    expect(readers.has('s4')).to.equal(true);
+  });
+
+  it('is settled only when every member serves and the grace has passed', () => {
+    const view = new RingView({ replicationFactor: 2, settleGraceMs: 100 });
+    view.update([member('a'), member('b', 'joining')], 1000);
+    expect(view.isSettled(5000)).to.equal(false);
+    view.update([member('a'), member('b')], 6000);
+    expect(view.isSettled(6050)).to.equal(false);
+    expect(view.isSettled(6100)).to.equal(true);
+  });
+
+  it('keeps a vanished member readable as leaving for a grace period when asked to', () => {
+    const view = new RingView({ replicationFactor: 2, departedGraceMs: 500 });
+    view.update([member('a'), member('b')], 0);
+    view.update([member('a')], 100);
+    expect(view.members.map((m) => `${m.id}:${m.state}`)).to.deep.equal(['a:serving', 'b:leaving']);
+    expect(view.nextExpiry()).to.equal(600);
+    expect(view.expire(599)).to.equal(false);
+    expect(view.expire(600)).to.equal(true);
+    expect(ids(view.members)).to.deep.equal(['a']);
+    // A member that comes back (a new session) replaces its departed self at once.
+    view.update([member('a')], 700);
+    view.update([member('a')], 800);
+    expect(new RingView(2).nextExpiry()).to.equal(undefined);
+  });
+
+  it('takes a leaving hint from a refusal until ZooKeeper catches up', () => {
+    const view = new RingView(2);
+    view.update([member('a'), member('b'), member('c')], 0);
+    expect(view.markLeaving('b', 1)).to.equal(true);
+    expect(view.members.find((m) => m.id === 'b')?.state).to.equal('leaving');
+    expect(view.markLeaving('b', 2)).to.equal(false);
+    view.update([member('a'), member('b'), member('c')], 3); // ZooKeeper not caught up yet: hint stays
+    expect(view.members.find((m) => m.id === 'b')?.state).to.equal('leaving');
+    view.update([member('a'), member('c')], 4); // gone: the hint is dropped
+    expect(ids(view.members)).to.deep.equal(['a', 'c']);
+  });
+});
+
+describe('hand-off plan', () => {
+  const ring = (...members: Member[]): Ring => new Ring(members);
+  const R = 2;
+
+  it('sends a key only from an old owner, only to owners that are new', () => {
+    const before = ring(member('s1'), member('s2'), member('s3'));
+    const after = ring(member('s1'), member('s3'));
+    let sent = 0;
+    for (const key of keys.slice(0, 3000)) {
+      const old = before.ownersOf(key, R).map((m) => m.id);
+      for (const self of ['s1', 's3']) {
+        const targets = handoffTargets(key, before, after, { replicationFactor: R, selfId: self, includeJoining: false }).map((m) => m.id);
+        if (!old.includes(self)) expect(targets).to.deep.equal([]);
+        for (const target of targets) {
+          expect(old).not.to.include(target);
+          expect(target).not.to.equal(self);
+          sent++;
+        }
+      }
+    }
+    expect(sent).to.be.greaterThan(0);
+  });
+
+  it('leaves joining members to pull, unless draining', () => {
+    const before = ring(member('s1'), member('s2'));
+    const after = ring(member('s1'), member('s2'), member('s3', 'joining'));
+    const rebalance = keys.slice(0, 1000).flatMap((k) => handoffTargets(k, before, after, { replicationFactor: R, selfId: 's1', includeJoining: false }));
+    const drain = keys.slice(0, 1000).flatMap((k) => handoffTargets(k, before, after, { replicationFactor: R, selfId: 's1', includeJoining: true }));
+    expect(rebalance).to.deep.equal([]);
+    expect(drain.map((m) => m.id)).to.include('s3');
+  });
+
+  it('tells a joining member exactly the keys it owns', () => {
+    const after = ring(member('s1'), member('s2'), member('s3', 'joining'));
+    for (const key of keys.slice(0, 500)) {
+      expect(ownsKey(key, after, 's3', R)).to.equal(after.ownersOf(key, R).some((m) => m.id === 's3'));
+    }
   });
 });

@@ -1,0 +1,31 @@
+// Which keys move where when the ring changes. Pure: a server asks these for
+// each key it holds, and the same answers come out in every process.
+import type { Member } from '../membership/member.js';
+import type { Ring } from './ring.js';
+
+export interface HandoffPlanOptions {
+  replicationFactor: number;
+  selfId: string;
+  /** Joining members pull their keys themselves; a rebalance leaves them out, a drain does not. */
+  includeJoining: boolean;
+}
+
+/**
+ * The members that must receive a key this server holds when ownership moves
+ * from `before` to `after`: new owners that were not owners before. Only a
+ * server that owned the key before sends it, so copies that merely linger
+ * elsewhere are never spread.
+ */
+export function handoffTargets(key: string, before: Ring, after: Ring, options: HandoffPlanOptions): Member[] {
+  const previous = before.ownersOf(key, options.replicationFactor);
+  if (!previous.some((m) => m.id === options.selfId)) return [];
+  const previousIds = new Set(previous.map((m) => m.id));
+  return after.ownersOf(key, options.replicationFactor).filter(
+    (m) => m.id !== options.selfId && !previousIds.has(m.id) && (options.includeJoining || m.state !== 'joining'),
+  );
+}
+
+/** Whether a joining member should receive a key when it pulls: it owns the key in its ring. */
+export function ownsKey(key: string, ring: Ring, memberId: string, replicationFactor: number): boolean {
+  return ring.ownersOf(key, replicationFactor).some((m) => m.id === memberId);
+}
