@@ -12,7 +12,7 @@ import type { Logger } from '../observability/logger.js';
 import type { DataplaneMetrics } from '../observability/metrics.js';
 import type { RingView } from '../ring/ring-view.js';
 import type { ServerChannels } from '../transport/server-channels.js';
-import { compareVersions, type HybridLogicalClock } from '../version/hlc.js';
+import { compareVersions, type HybridLogicalClock, type Version } from '../version/hlc.js';
 
 /** A server refused an op it understood (for example, it has no room for the value). */
 export class OwnerRefusedError extends CacheError {
@@ -96,11 +96,16 @@ export class RouterBackend implements CacheBackend {
     return undefined;
   }
 
-  /** Changing ring: ask the current holders and the future owners at once; the newest version wins. */
+  /**
+   * Changing ring: ask the current holders and the future owners at once.
+   * The newest version wins, and a delete (a tombstone's version) counts, so
+   * a stale copy somewhere can never bring a deleted key back.
+   */
   private async readNewest(key: string): Promise<string | undefined> {
     const owners = this.nonEmpty(this.view.readOwners(key));
     const settled = await Promise.allSettled(owners.map((owner) => this.channels.get(owner.address).send({ op: 'get', key })));
     let newest: Found | undefined;
+    let newestDelete: Version | undefined;
     let answered = false;
     let lastError: unknown;
     for (const outcome of settled) {
@@ -110,11 +115,17 @@ export class RouterBackend implements CacheBackend {
       }
       answered = true;
       const result = outcome.value;
-      if ('found' in result && result.found && (!newest || compareVersions(result.version, newest.version) > 0)) newest = result;
+      if (!('found' in result)) continue;
+      if (result.found) {
+        if (!newest || compareVersions(result.version, newest.version) > 0) newest = result;
+      } else if (result.version && (!newestDelete || compareVersions(result.version, newestDelete) > 0)) {
+        newestDelete = result.version;
+      }
     }
     if (!answered) throw unavailable(`no owner of the key answered (${(lastError as Error | undefined)?.message ?? 'unknown'})`);
-    if (newest) this.clock.observe(newest.version);
-    return newest?.value;
+    if (!newest || (newestDelete && compareVersions(newestDelete, newest.version) > 0)) return undefined;
+    this.clock.observe(newest.version);
+    return newest.value;
   }
 
   /**

@@ -2,6 +2,11 @@
 // Client is dead once its session expires, so this wrapper replaces it and
 // tells listeners that a new session began (ephemeral nodes and watches must
 // then be made again).
+//
+// The client library has no read timeout: a server that accepts a connection
+// and then never answers (starting up, frozen, behind a dead link) leaves it
+// waiting forever. A watchdog probes the connection and starts a fresh client
+// (a new session) when it is stuck for longer than the session timeout.
 import { EventEmitter } from 'node:events';
 import zookeeper, { type Client, type Stat, type WatcherEvent, type ZkError } from 'node-zookeeper-client';
 import type { Logger } from '../observability/logger.js';
@@ -27,6 +32,9 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
   private connected = false;
   private closed = false;
   private waitingLog: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private unhealthySince: number | undefined = Date.now();
+  private probeStartedAt: number | undefined;
 
   constructor(
     private readonly connectString: string,
@@ -47,6 +55,46 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
       if (!this.connected) this.logger.warn({ zkConnect: this.connectString }, 'waiting for ZooKeeper');
     }, 5000);
     this.waitingLog.unref();
+    this.watchdog = setInterval(() => this.checkHealth(), 1000);
+    this.watchdog.unref();
+  }
+
+  /** How long the connection may be down or unanswered before a fresh client is started. */
+  private get stuckAfterMs(): number {
+    return Math.max(3000, this.sessionTimeoutMs);
+  }
+
+  private checkHealth(): void {
+    const now = Date.now();
+    if (!this.connected) {
+      this.unhealthySince ??= now;
+      if (now - this.unhealthySince > this.stuckAfterMs) this.replaceStuckClient('no connection');
+      return;
+    }
+    if (this.probeStartedAt !== undefined) {
+      if (now - this.probeStartedAt > this.stuckAfterMs) this.replaceStuckClient('no answer to a probe');
+      return;
+    }
+    // A cheap read proves the server still answers on this connection.
+    const client = this.client;
+    this.probeStartedAt = now;
+    client?.exists('/', () => {
+      if (client === this.client) this.probeStartedAt = undefined;
+    });
+  }
+
+  private replaceStuckClient(reason: string): void {
+    if (this.closed) return;
+    this.logger.warn({ reason, afterMs: this.stuckAfterMs }, 'ZooKeeper connection stuck; starting a fresh client (a new session)');
+    const stuck = this.client;
+    this.client = undefined;
+    stuck?.removeAllListeners();
+    stuck?.close();
+    if (this.connected) {
+      this.connected = false;
+      this.emit('disconnected');
+    }
+    this.openClient();
   }
 
   /** Resolves when a session is established. */
@@ -62,9 +110,12 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
       retries: 0,
     });
     let hadSession = false;
+    this.unhealthySince = Date.now();
+    this.probeStartedAt = undefined;
     client.on('connected', () => {
       if (client !== this.client) return;
       this.connected = true;
+      this.unhealthySince = undefined;
       if (!hadSession) {
         hadSession = true;
         this.logger.info({ sessionId: client.getSessionId().toString('hex') }, 'ZooKeeper session established');
@@ -77,6 +128,8 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
     client.on('disconnected', () => {
       if (client !== this.client) return;
       this.connected = false;
+      this.unhealthySince = Date.now();
+      this.probeStartedAt = undefined;
       this.logger.warn('ZooKeeper connection lost; keeping the last known state');
       this.emit('disconnected');
     });
@@ -95,6 +148,7 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
   close(): void {
     this.closed = true;
     clearInterval(this.waitingLog);
+    clearInterval(this.watchdog);
     this.client?.close();
     this.client = undefined;
     this.connected = false;

@@ -12,6 +12,10 @@ export interface PullRequest {
   requester: string;
   /** The placement ring's members as the requester sees them (it is among them). */
   members: Member[];
+  /** The members holding keys now (the holding ring), as the requester sees them. */
+  holders: Member[];
+  /** Holders the requester could not pull from: the next holder of their keys sends them instead. */
+  skip: string[];
   replicationFactor: number;
 }
 
@@ -24,17 +28,27 @@ export interface HandoffEntry {
 
 export function parsePullRequest(body: unknown): PullRequest {
   const raw = body as Partial<Record<keyof PullRequest, unknown>> | null;
-  if (typeof raw?.requester !== 'string' || !Array.isArray(raw.members) || typeof raw.replicationFactor !== 'number') {
-    throw new BadRequestError('pull body must be {"requester", "members", "replicationFactor"}');
+  if (typeof raw?.requester !== 'string' || !Array.isArray(raw.members) || !Array.isArray(raw.holders) ||
+      !Array.isArray(raw.skip) || typeof raw.replicationFactor !== 'number') {
+    throw new BadRequestError('pull body must be {"requester", "members", "holders", "skip", "replicationFactor"}');
   }
-  const members = raw.members.map((m: unknown, i): Member => {
+  return {
+    requester: raw.requester,
+    members: parseMembers(raw.members, 'members'),
+    holders: parseMembers(raw.holders, 'holders'),
+    skip: raw.skip.filter((id): id is string => typeof id === 'string'),
+    replicationFactor: raw.replicationFactor,
+  };
+}
+
+function parseMembers(list: unknown[], field: string): Member[] {
+  return list.map((m: unknown, i): Member => {
     const member = m as Partial<Member> | null;
     if (typeof member?.id !== 'string' || typeof member.address !== 'string' || !MEMBER_STATES.includes(member.state as Member['state'])) {
-      throw new BadRequestError(`members[${i}] must be {"id", "address", "state"}`);
+      throw new BadRequestError(`${field}[${i}] must be {"id", "address", "state"}`);
     }
     return { id: member.id, address: member.address, state: member.state as Member['state'] };
   });
-  return { requester: raw.requester, members, replicationFactor: raw.replicationFactor };
 }
 
 export function isHandoffEntry(raw: unknown): raw is HandoffEntry {

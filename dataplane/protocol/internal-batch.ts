@@ -15,7 +15,8 @@ export type BatchOp =
 
 export type BatchResult =
   | { found: true; value: string; version: Version; expiresAt: number }
-  | { found: false }
+  /** Absent; `version` is the delete's when a tombstone remembers one. */
+  | { found: false; version?: Version }
   | { stored: boolean }
   | { stored: boolean; existed: boolean }
   /** The server is leaving: it takes no more writes, and the sender should re-route. */

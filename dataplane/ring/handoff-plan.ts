@@ -25,7 +25,20 @@ export function handoffTargets(key: string, before: Ring, after: Ring, options: 
   );
 }
 
-/** Whether a joining member should receive a key when it pulls: it owns the key in its ring. */
+/** Whether a member owns a key in a ring. */
 export function ownsKey(key: string, ring: Ring, memberId: string, replicationFactor: number): boolean {
   return ring.ownersOf(key, replicationFactor).some((m) => m.id === memberId);
+}
+
+/**
+ * Whether `sourceId` should send a key to a joining member that pulls from
+ * every holder: only the first holder of the key that the joiner could reach
+ * sends it, so each key crosses the network once.
+ */
+export function sendsOnPull(
+  key: string, placement: Ring, holding: Ring, requesterId: string, sourceId: string, skip: ReadonlySet<string>, replicationFactor: number,
+): boolean {
+  if (!ownsKey(key, placement, requesterId, replicationFactor)) return false;
+  const sender = holding.ownersOf(key, replicationFactor).find((m) => !skip.has(m.id));
+  return sender?.id === sourceId;
 }

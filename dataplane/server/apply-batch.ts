@@ -21,7 +21,7 @@ export function applyBatch(store: VersionedStore, ops: readonly BatchOp[], tally
           const entry = store.read(op.key);
           if (!entry || entry.value === null) {
             tally.misses++;
-            return { found: false };
+            return entry ? { found: false, version: entry.version } : { found: false };
           }
           tally.hits++;
           return { found: true, value: entry.value, version: entry.version, expiresAt: entry.expiresAt };

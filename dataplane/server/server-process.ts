@@ -45,7 +45,7 @@ export async function startServer(config: DataplaneConfig, logger: Logger): Prom
   const view = new RingView({ replicationFactor: config.replicationFactor, departedGraceMs: 0 });
   const coordinator = new HandoffCoordinator({
     selfId: config.nodeId, replicationFactor: config.replicationFactor, store, view, registration, session,
-    channels, metrics, logger, drainTimeoutMs: config.drainTimeoutMs,
+    channels, metrics, logger, drainTimeoutMs: config.drainTimeoutMs, zkSessionTimeoutMs: config.zkSessionTimeoutMs,
   });
   const watcher = new MemberWatcher(session, config.cacheName, logger);
   watcher.on('members', (members) => {
@@ -64,7 +64,7 @@ export async function startServer(config: DataplaneConfig, logger: Logger): Prom
     [
       healthRoutes({ notReadyReason }, metrics),
       internalRoutes(store, metrics, () => coordinator.acceptsWrites()),
-      pullRoutes(store),
+      pullRoutes(store, config.nodeId),
       publicRoutes(backend),
     ],
     metrics,

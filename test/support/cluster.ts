@@ -1,6 +1,7 @@
 // A whole local cache for integration tests: one real ZooKeeper, N real
 // servers and a real client (router), each a separate process on loopback.
 import { randomBytes } from 'node:crypto';
+import type { Member } from '../../dataplane/membership/member.js';
 import { DataplaneProcess } from './dataplane-process.js';
 import { waitFor } from './wait.js';
 import { ZooKeeperServer } from './zookeeper.js';
@@ -8,7 +9,7 @@ import { ZooKeeperServer } from './zookeeper.js';
 export interface RingAnswer {
   epoch: number;
   replicationFactor: number;
-  members: Array<{ id: string; address: string; state: string }>;
+  members: Member[];
 }
 
 export class LocalCluster {
@@ -31,6 +32,10 @@ export class LocalCluster {
       throw error;
     }
     return cluster;
+  }
+
+  get liveServers(): DataplaneProcess[] {
+    return this.servers.filter((s) => s.running);
   }
 
   get client(): DataplaneProcess {

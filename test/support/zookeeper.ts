@@ -80,6 +80,15 @@ export class ZooKeeperServer {
     await exited;
   }
 
+  /** Freezes the JVM: clients lose it without a closed connection, and sessions age meanwhile. */
+  pause(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   async restart(): Promise<void> {
     await this.stop();
     await this.startProcess();

@@ -19,13 +19,18 @@ import { placementMembers, type RingView } from '../../ring/ring-view.js';
 import type { VersionedStore } from '../../store/versioned-store.js';
 import type { ServerChannels } from '../../transport/server-channels.js';
 import { sendKeys, type SendPlan } from './key-sender.js';
-import { pullFrom } from './puller.js';
+import { pullFrom, type PullResult } from './puller.js';
 
 /** Time for a state change in ZooKeeper to reach every router before data moves. */
 export const HANDOFF_SETTLE_MS = 500;
-/** Prune only after the view has been settled this long. */
-const PRUNE_DELAY_MS = 10_000;
+/**
+ * Prune only after the view has been settled this long: well past the time a
+ * router may lag behind ZooKeeper (a stuck connection is replaced after the
+ * session timeout), since a lagging router may still read the old owners.
+ */
+const PRUNE_DELAY_MIN_MS = 30_000;
 const PULL_RETRY_MS = 500;
+const PULL_ATTEMPTS = 5;
 const PRUNE_CHUNK_KEYS = 2000;
 
 export type HandoffKind = 'join' | 'rebalance' | 'drain';
@@ -41,6 +46,7 @@ export interface HandoffCoordinatorDeps {
   metrics: DataplaneMetrics;
   logger: Logger;
   drainTimeoutMs: number;
+  zkSessionTimeoutMs: number;
 }
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -117,7 +123,7 @@ export class HandoffCoordinator {
       return;
     }
     this.joinRunning = true;
-    const { view, selfId, replicationFactor, store, logger, registration } = this.deps;
+    const { view, selfId, store, logger, registration } = this.deps;
     const started = Date.now();
     const deadline = started + Math.max(60_000, 2 * this.deps.drainTimeoutMs);
     let received = 0;
@@ -128,30 +134,17 @@ export class HandoffCoordinator {
       let first = true;
       do {
         this.joinAgain = false;
-        const sources = view.holdingRing.members.filter((m) => m.id !== selfId);
-        if (sources.length === 0) break;
+        if (!view.holdingRing.members.some((m) => m.id !== selfId)) break;
         if (first) {
-          logger.info({ sources: sources.map((m) => m.id) }, 'hand-off started: joining');
+          // Let every router see us as joining, so their writes reach us before we copy.
           await delay(HANDOFF_SETTLE_MS);
           first = false;
         }
+        const sources = view.holdingRing.members.filter((m) => m.id !== selfId);
+        logger.info({ sources: sources.map((m) => m.id), epoch: view.epoch }, 'hand-off started: joining');
         const fingerprint = ringFingerprint(view);
         if (fingerprint === pulledFor) break;
-        const request = { requester: selfId, members: [...view.ring.members], replicationFactor };
-        const results = await Promise.all(sources.map(async (source) => {
-          for (;;) {
-            try {
-              return await pullFrom(source, request, store);
-            } catch (error) {
-              const gone = !view.members.some((m) => m.id === source.id);
-              if (gone || Date.now() > deadline || this.stopped) {
-                if (!gone) logger.error({ err: error, source: source.id }, 'could not pull keys before the join deadline');
-                return { received: 0, stored: 0 };
-              }
-              await delay(PULL_RETRY_MS);
-            }
-          }
-        }));
+        const results = await this.pullAll(sources, deadline);
         received += results.reduce((sum, r) => sum + r.received, 0);
         pulledFor = fingerprint;
       } while ((this.joinAgain || ringFingerprint(view) !== pulledFor) && Date.now() < deadline && !this.stopped);
@@ -163,6 +156,44 @@ export class HandoffCoordinator {
     this.state = 'serving';
     this.handedOffFor = view.ring;
     await registration.setState('serving').catch((error: unknown) => logger.warn({ err: error }, 'could not publish serving'));
+  }
+
+  /**
+   * Pulls from every holder; each key comes from its first holder only. A
+   * holder that cannot be reached is skipped, and the others are asked again
+   * for the keys it would have sent.
+   */
+  private async pullAll(sources: Member[], deadline: number): Promise<PullResult[]> {
+    const { view, selfId, replicationFactor, store, logger } = this.deps;
+    const members = [...view.ring.members];
+    const holders = [...view.holdingRing.members];
+    const skip: string[] = [];
+    const results: PullResult[] = [];
+    let pending = sources;
+    while (pending.length > 0 && !this.stopped) {
+      const request = { requester: selfId, members, holders, skip: [...skip], replicationFactor };
+      const failed: string[] = [];
+      await Promise.all(pending.map(async (source) => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            results.push(await pullFrom(source, request, store));
+            return;
+          } catch (error) {
+            const gone = !view.members.some((m) => m.id === source.id);
+            if (gone || attempt >= PULL_ATTEMPTS || Date.now() > deadline || this.stopped) {
+              logger.warn({ err: error, source: source.id, attempt }, 'could not pull from a holder; asking the others for its keys');
+              failed.push(source.id);
+              return;
+            }
+            await delay(PULL_RETRY_MS);
+          }
+        }
+      }));
+      if (failed.length === 0) break;
+      skip.push(...failed);
+      pending = sources.filter((m) => !skip.includes(m.id));
+    }
+    return results;
   }
 
   /** Serving: copy keys to owners that the latest ring change added. */
@@ -223,7 +254,7 @@ export class HandoffCoordinator {
 
   private schedulePrune(): void {
     clearTimeout(this.pruneTimer);
-    this.pruneTimer = setTimeout(() => void this.prune(), PRUNE_DELAY_MS);
+    this.pruneTimer = setTimeout(() => void this.prune(), Math.max(PRUNE_DELAY_MIN_MS, 3 * this.deps.zkSessionTimeoutMs));
     this.pruneTimer.unref();
   }
 
@@ -232,6 +263,8 @@ export class HandoffCoordinator {
     const { view, selfId, replicationFactor, store, logger, session } = this.deps;
     if (this.state !== 'serving' || this.joinRunning || this.rebalanceRunning || !session.isConnected) return this.schedulePrune();
     if (!view.isSettled(Date.now())) return this.schedulePrune();
+    // Never prune from a view that does not show us serving: it would drop everything.
+    if (!view.members.some((m) => m.id === selfId && m.state === 'serving')) return this.schedulePrune();
     const ring = view.ring;
     const keys = store.keys();
     let pruned = 0;
