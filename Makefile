@@ -3,12 +3,14 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 MOCHA := node_modules/.bin/mocha
 
-.PHONY: help deps build run test test-unit test-dataplane bench clean
+.PHONY: help deps build run test test-unit test-dataplane test-control-plane testenv testenv-down bench clean
+TESTENV_DIR ?= .tmp/testenv
 
 help:
 	@echo "make run    - install what is missing, build, start ZooKeeper + 3 servers + 1 client on :5000"
 	@echo "make test   - install what is missing, build, run the unit and integration suites"
 	@echo "make bench  - the one-run benchmark (npm run bench)"
+	@echo "make testenv - start a real Kubernetes control plane (etcd, apiserver, controller-manager, scheduler) to poke at with kubectl"
 
 # System packages (Debian's zookeeper, a JRE, openssl, curl) and npm packages.
 deps: node_modules/.installed
@@ -25,13 +27,26 @@ run: build
 	hack/run-local.sh
 
 test: build
-	$(MAKE) --no-print-directory test-unit test-dataplane
+	$(MAKE) --no-print-directory test-unit test-dataplane test-control-plane
 
 test-unit:
 	$(MOCHA) --config .mocharc.unit.json
 
 test-dataplane:
 	$(MOCHA) --config .mocharc.dataplane.json
+
+# Builds the Kubernetes binaries from Go modules first (cached under ~/.cache; minutes when cold),
+# outside mocha's timeouts so that its progress shows.
+test-control-plane:
+	hack/build-k8s.sh >/dev/null
+	$(MOCHA) --config .mocharc.control-plane.json
+
+testenv: build
+	hack/testenv.sh up $(TESTENV_DIR)
+	@echo "export KUBECONFIG=$(abspath $(TESTENV_DIR))/kubeconfig PATH=$$(hack/build-k8s.sh --print-bin-dir):\$$PATH"
+
+testenv-down:
+	hack/testenv.sh down $(TESTENV_DIR)
 
 bench: build
 	npm run bench

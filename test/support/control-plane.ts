@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiException, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { waitFor } from './wait.js';
 
 /** Where a running control plane lives, as hack/testenv.sh reports it. */
 export interface ControlPlane {
@@ -103,7 +104,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
   const sharedDir = process.env['TESTENV_DIR'];
   const dir = sharedDir !== undefined && sharedDir !== '' ? resolve(sharedDir) : await mkdtemp(join(tmpdir(), 'dc-control-plane-'));
   const ownedByThisRun = sharedDir === undefined || sharedDir === '';
-  if (ownedByThisRun) process.once('exit', stopSynchronouslyOnExit);
+  if (ownedByThisRun) installTeardownGuards();
   await runTestenv('up', dir);
   current = await readControlPlane(dir, ownedByThisRun);
   return current;
@@ -115,7 +116,7 @@ export async function stopControlPlane(options: { keepDir: boolean }): Promise<v
   if (plane === undefined || !plane.ownedByThisRun) return;
   await runTestenv('down', plane.dir);
   current = undefined;
-  process.removeListener('exit', stopSynchronouslyOnExit);
+  removeTeardownGuards();
   if (options.keepDir) {
     console.error(`control-plane: kept ${plane.dir} (logs in ${plane.dir}/logs) because a test failed`);
   } else {
@@ -123,12 +124,33 @@ export async function stopControlPlane(options: { keepDir: boolean }): Promise<v
   }
 }
 
-// If mocha exits without running afterAll (an interrupt, a crash), the
-// control plane would outlive the run; 'exit' handlers may only block, so
-// this one uses spawnSync.
-function stopSynchronouslyOnExit(): void {
-  if (current?.ownedByThisRun !== true) return;
-  spawnSync('bash', [testenvScript(), 'down', current.dir], { stdio: 'inherit', timeout: DOWN_TIMEOUT_MS });
+// If mocha ends without running afterAll (Ctrl-C, a crash, process.exit),
+// the control plane, which runs in its own session, would outlive the run.
+// These guards stop it synchronously, since 'exit' handlers cannot await.
+const TERMINATING_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+function stopSynchronously(): void {
+  const plane = current;
+  if (plane?.ownedByThisRun !== true) return;
+  current = undefined;
+  spawnSync('bash', [testenvScript(), 'down', plane.dir], { stdio: 'inherit', timeout: DOWN_TIMEOUT_MS });
+}
+
+function stopThenDieOf(signal: NodeJS.Signals): void {
+  stopSynchronously();
+  removeTeardownGuards();
+  // Re-raised with no listener left, so the process ends as the signal intends.
+  process.kill(process.pid, signal);
+}
+
+function installTeardownGuards(): void {
+  process.once('exit', stopSynchronously);
+  for (const signal of TERMINATING_SIGNALS) process.once(signal, stopThenDieOf);
+}
+
+function removeTeardownGuards(): void {
+  process.removeListener('exit', stopSynchronously);
+  for (const signal of TERMINATING_SIGNALS) process.removeListener(signal, stopThenDieOf);
 }
 
 /** The running control plane; throws if the root hook did not start one. */
@@ -226,37 +248,6 @@ export function kubectl(args: readonly string[], options: KubectlOptions = {}): 
   });
 }
 
-export interface WaitOptions {
-  readonly timeoutMs?: number;
-  readonly intervalMs?: number;
-}
-
-/**
- * Polls `probe` until it returns a value other than undefined, and returns
- * that value. On timeout, fails naming what was awaited and the last error.
- */
-export async function waitFor<T>(
-  description: string,
-  probe: () => Promise<T | undefined>,
-  { timeoutMs = 60_000, intervalMs = 250 }: WaitOptions = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() >= deadline) {
-      const cause = lastError instanceof Error ? `; last error: ${lastError.message}` : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}${cause}`);
-    }
-    await new Promise((wake) => setTimeout(wake, intervalMs));
-  }
-}
-
 function anyTestFailed(suite: Mocha.Suite): boolean {
   return suite.tests.some((test) => test.state === 'failed') || suite.suites.some(anyTestFailed);
 }
@@ -264,6 +255,10 @@ function anyTestFailed(suite: Mocha.Suite): boolean {
 export const mochaHooks: Mocha.RootHookObject = {
   async beforeAll(this: Mocha.Context) {
     const missing = missingPrerequisite();
+    if (missing !== undefined && process.env['CI'] === 'true') {
+      // CI machines install Go first, so a missing prerequisite there is a bug.
+      throw new Error(`control-plane tests cannot run in CI: ${missing} is not on PATH`);
+    }
     if (missing !== undefined) {
       const banner = '!'.repeat(78);
       console.error(
@@ -293,10 +288,14 @@ export async function createTestNamespace(prefix: string): Promise<string> {
   const created = await core.createNamespace({ body: { metadata: { generateName: `${prefix}-` } } });
   const name = created.metadata?.name;
   if (name === undefined) throw new Error('the API server returned a namespace without a name');
-  await waitFor(`serviceaccount ${name}/default`, async () => {
-    await core.readNamespacedServiceAccount({ namespace: name, name: 'default' });
-    return true;
-  });
+  await waitFor(
+    `serviceaccount ${name}/default`,
+    async () => {
+      await core.readNamespacedServiceAccount({ namespace: name, name: 'default' });
+      return true;
+    },
+    { intervalMs: 100 },
+  );
   return name;
 }
 
