@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what `make run` and `make test` need on a fresh Debian machine:
-# Debian's zookeeper (a JVM service the tests start themselves) and wrk.
+# Debian's zookeeper (a JVM service the tests start themselves), and wrk for
+# the benchmark.
 # Idempotent: it does nothing when everything is present.
 set -euo pipefail
 
@@ -9,6 +10,7 @@ need=()
 command -v java >/dev/null || need+=(default-jre-headless)
 command -v openssl >/dev/null || need+=(openssl)
 command -v curl >/dev/null || need+=(curl)
+command -v wrk >/dev/null || need+=(wrk)
 
 if [ "${#need[@]}" -gt 0 ]; then
   echo "ensure-prereqs: installing ${need[*]} from Debian" >&2

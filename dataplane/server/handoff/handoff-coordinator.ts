@@ -127,6 +127,8 @@ export class HandoffCoordinator {
     const started = Date.now();
     const deadline = started + Math.max(60_000, 2 * this.deps.drainTimeoutMs);
     let received = 0;
+    // The copy itself is timed, not the settle delay before it, so keys/s means transfer speed.
+    let copyStarted = started;
     try {
       // Our own znode must be in the view, so the ring we ask for includes us.
       while (!view.members.some((m) => m.id === selfId) && Date.now() < deadline && !this.stopped) await delay(50);
@@ -139,6 +141,7 @@ export class HandoffCoordinator {
           // Let every router see us as joining, so their writes reach us before we copy.
           await delay(HANDOFF_SETTLE_MS);
           first = false;
+          copyStarted = Date.now();
         }
         const sources = view.holdingRing.members.filter((m) => m.id !== selfId);
         logger.info({ sources: sources.map((m) => m.id), epoch: view.epoch }, 'hand-off started: joining');
@@ -152,7 +155,7 @@ export class HandoffCoordinator {
       this.joinRunning = false;
     }
     if (this.state !== 'joining' || this.stopped) return;
-    this.record('join', started, 0, received, { keys: store.keyCount });
+    this.record('join', copyStarted, 0, received, { keys: store.keyCount, totalSeconds: (Date.now() - started) / 1000 });
     this.state = 'serving';
     this.handedOffFor = view.ring;
     await registration.setState('serving').catch((error: unknown) => logger.warn({ err: error }, 'could not publish serving'));
@@ -210,7 +213,7 @@ export class HandoffCoordinator {
         const result = await sendKeys(store, store.keys(), channels, this.plan(before, false, Number.POSITIVE_INFINITY), logger);
         this.handedOffFor = target;
         // A pass that found nothing to move is not a hand-off worth a log line.
-        if (result.keys > 0) this.record('rebalance', started, result.copiesStored, 0, { keysConsidered: result.keys, copiesSent: result.copiesSent, failed: result.failed });
+        if (result.keys > 0) this.record('rebalance', started, result.copiesSent, 0, { keysConsidered: result.keys, copiesStored: result.copiesStored, failed: result.failed });
       }
     } finally {
       this.rebalanceRunning = false;
@@ -237,19 +240,20 @@ export class HandoffCoordinator {
     logger.info({ keys: store.keyCount, to: others.map((m) => m.id) }, 'hand-off started: drain');
     // Let routers and other leavers see our state, so all compute the same ring.
     await delay(HANDOFF_SETTLE_MS);
+    const copyStarted = Date.now();
     let sent = 0;
     let failed = 0;
     let target: Ring;
     do {
       target = view.ring;
       const result = await sendKeys(store, store.keys(), channels, this.plan(withUs, true, deadline), logger);
-      sent += result.copiesStored;
+      sent += result.copiesSent;
       failed = result.failed;
     } while (view.ring !== target && Date.now() < deadline);
     if (failed > 0 || Date.now() > deadline) {
       logger.error({ failed, drainTimeoutMs: this.deps.drainTimeoutMs }, 'drain incomplete: some keys were not handed off');
     }
-    this.record('drain', started, sent, 0, { failed });
+    this.record('drain', copyStarted, sent, 0, { failed, totalSeconds: (Date.now() - started) / 1000 });
   }
 
   private schedulePrune(): void {

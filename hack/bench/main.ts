@@ -1,0 +1,186 @@
+// `npm run bench`: one run, one table. Everything is measured against a bare
+// Node `http` server started in the same run, because these machines are
+// shared and noisy: only ratios compare across runs.
+//
+//   npm run bench [-- --quick] [-- --json FILE]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LocalCluster } from '../../test/support/cluster.js';
+import { DataplaneProcess } from '../../test/support/dataplane-process.js';
+import { call } from '../../test/support/http.js';
+import { handoffReports } from '../../test/support/inspect.js';
+import { seedKeys } from '../../test/support/traffic.js';
+import { entryKey, entryValue, mapBytesPerEntry, rssBytes } from './memory.js';
+import { load, type LoadResult } from './wrk.js';
+
+interface Options {
+  quick: boolean;
+  json: string | undefined;
+  durationSeconds: number;
+  memoryEntries: number;
+  rebalanceKeys: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const quick = argv.includes('--quick');
+  const value = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    return i === -1 ? undefined : argv[i + 1];
+  };
+  return {
+    quick,
+    json: value('--json'),
+    durationSeconds: Number(value('--duration') ?? (quick ? 3 : 10)),
+    memoryEntries: Number(value('--entries') ?? (quick ? 200_000 : 1_000_000)),
+    rebalanceKeys: Number(value('--rebalance-keys') ?? (quick ? 30_000 : 200_000)),
+  };
+}
+
+const CONNECTIONS = 32;
+const KEYS = 10_000;
+const VALUE_BYTES = 100;
+
+interface Row {
+  target: string;
+  op: 'GET' | 'POST';
+  ops_per_s: number;
+  p50_ms: number;
+  p99_ms: number;
+  ratio: number;
+}
+
+async function startRawServer(): Promise<{ url: string; stop: () => void }> {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'raw-server.js');
+  const child = spawn(process.execPath, [script, '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())));
+  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+}
+
+async function loadMany(server: DataplaneProcess, entries: number, valueBytes: number): Promise<void> {
+  const version = '0000000000010000bench';
+  for (let start = 0; start < entries; start += 1000) {
+    const ops = [];
+    for (let i = start; i < Math.min(entries, start + 1000); i++) {
+      ops.push({ op: 'put', key: entryKey(i), value: entryValue(i, valueBytes), version, expiresAt: 0 });
+    }
+    const answer = await call(`${server.url}/internal/v1/batch`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ops }),
+    });
+    if (answer.status !== 200) throw new Error(`loading entries failed: ${answer.status} ${answer.text}`);
+  }
+}
+
+/** Writes bench-0 … bench-(KEYS-1) so that every GET run hits, however short the POST run was. */
+async function prefill(url: string, hasBatchApi: boolean): Promise<void> {
+  const value = 'v'.repeat(VALUE_BYTES);
+  if (hasBatchApi) {
+    for (let start = 0; start < KEYS; start += 500) {
+      const entries = Array.from({ length: Math.min(500, KEYS - start) }, (_, i) => ({ key: `bench-${start + i}`, value }));
+      const answer = await call(`${url}/api/mset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ entries }) });
+      if (answer.status !== 200) throw new Error(`prefill failed: ${answer.status} ${answer.text}`);
+    }
+    return;
+  }
+  for (let start = 0; start < KEYS; start += CONNECTIONS) {
+    await Promise.all(Array.from({ length: Math.min(CONNECTIONS, KEYS - start) }, (_, i) =>
+      call(`${url}/api/post?key=bench-${start + i}&value=${value}`, { method: 'POST' })));
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const workDir = mkdtempSync(join(tmpdir(), 'dcache-bench-'));
+  const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
+  const raw = await startRawServer();
+  log('starting ZooKeeper, 3 servers and 1 client');
+  const cluster = await LocalCluster.start({ servers: 3, env: { MAX_MEMORY: '1Gi' } });
+  try {
+    const rows: Row[] = [];
+    const run = async (target: string, url: string, op: 'GET' | 'POST', delayMs?: number): Promise<LoadResult> => {
+      log(`${target} ${op} for ${options.durationSeconds}s${delayMs ? ` (paced, ${delayMs} ms between requests)` : ''}`);
+      const result = await load({
+        url, op, durationSeconds: options.durationSeconds, connections: CONNECTIONS, keys: KEYS, valueBytes: VALUE_BYTES, workDir,
+        ...(delayMs ? { delayMs } : {}),
+      });
+      if (result.non2xx > 0) throw new Error(`${target} ${op}: ${result.non2xx} answers were not 2xx`);
+      return result;
+    };
+    const record = (target: string, op: 'GET' | 'POST', result: LoadResult): void => {
+      const baseline = rows.find((r) => r.target === 'raw-http' && r.op === op);
+      rows.push({
+        target, op, ops_per_s: Math.round(result.opsPerSecond), p50_ms: result.p50Ms, p99_ms: result.p99Ms,
+        ratio: baseline ? result.opsPerSecond / baseline.ops_per_s : 1,
+      });
+    };
+    const targets: Array<[string, string, boolean]> = [
+      ['raw-http', raw.url, false], ['server (direct)', cluster.servers[0]!.url, true], ['client (full path)', cluster.client.url, true],
+    ];
+    for (const [target, url, hasBatchApi] of targets) {
+      await prefill(url, hasBatchApi);
+      for (const op of ['POST', 'GET'] as const) record(target, op, await run(target, url, op));
+    }
+    // p99 at about half of the client's best GET rate: wrk paces each connection with a delay.
+    const clientGet = rows.find((r) => r.target === 'client (full path)' && r.op === 'GET') as Row;
+    const halfRate = clientGet.ops_per_s / 2;
+    const delayMs = Math.max(1, Math.round((CONNECTIONS * 1000) / halfRate - clientGet.p50_ms));
+    record('client at ~50% load', 'GET', await run('client at ~50% load', cluster.client.url, 'GET', delayMs));
+
+    log(`memory: ${options.memoryEntries} entries of 16-byte keys and ${VALUE_BYTES}-byte values`);
+    const lone = await DataplaneProcess.start({
+      role: 'server', zkConnect: cluster.zookeeper.connectString, cacheName: 'bench-memory', nodeId: 'memory-probe',
+      env: { MAX_MEMORY: '4Gi' },
+    });
+    const before = rssBytes(lone.pid as number);
+    await loadMany(lone, options.memoryEntries, VALUE_BYTES);
+    const bytesPerEntry = (rssBytes(lone.pid as number) - before) / options.memoryEntries;
+    await lone.stop();
+    const mapBytes = mapBytesPerEntry(options.memoryEntries, VALUE_BYTES);
+
+    log(`rebalance: ${options.rebalanceKeys} keys; a 4th server joins, then one drains`);
+    await seedKeys(cluster.client.url, options.rebalanceKeys, 'rebalance');
+    const fourth = await cluster.addServer();
+    await cluster.waitForMembers(4);
+    const join = handoffReports([fourth]).find((r) => r.kind === 'join');
+    await fourth.stop('SIGTERM');
+    await cluster.waitForMembers(3);
+    const drain = handoffReports([fourth]).find((r) => r.kind === 'drain');
+
+    const result = {
+      rows,
+      memory: { bytes_per_entry: Math.round(bytesPerEntry), map_bytes_per_entry: Math.round(mapBytes), entries: options.memoryEntries },
+      rebalance: {
+        join_keys_per_s: join?.keysPerSecond ?? 0, join_keys: join?.keysReceived ?? 0,
+        drain_keys_per_s: drain?.keysPerSecond ?? 0, drain_keys: drain?.keysSent ?? 0,
+      },
+      settings: { connections: CONNECTIONS, duration_s: options.durationSeconds, value_bytes: VALUE_BYTES, keys: KEYS, wrk_threads: 1 },
+    };
+    print(result);
+    if (options.json) writeFileSync(options.json, `${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    raw.stop();
+    await cluster.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+function print(result: { rows: Row[]; memory: { bytes_per_entry: number; map_bytes_per_entry: number; entries: number }; rebalance: Record<string, number> }): void {
+  const lines = [
+    '| target | op | ops/s | p50 ms | p99 ms | ratio to raw |',
+    '|---|---|---:|---:|---:|---:|',
+    ...result.rows.map((r) => `| ${r.target} | ${r.op} | ${r.ops_per_s} | ${r.p50_ms.toFixed(2)} | ${r.p99_ms.toFixed(2)} | ${r.ratio.toFixed(2)} |`),
+    '',
+    `memory per entry (${result.memory.entries} entries): server ${result.memory.bytes_per_entry} B, plain Map ${result.memory.map_bytes_per_entry} B ` +
+      `(${(result.memory.bytes_per_entry / result.memory.map_bytes_per_entry).toFixed(2)}x)`,
+    `rebalance: join ${result.rebalance.join_keys_per_s} keys/s (${result.rebalance.join_keys} keys), ` +
+      `drain ${result.rebalance.drain_keys_per_s} keys/s (${result.rebalance.drain_keys} keys)`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
