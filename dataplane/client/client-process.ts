@@ -58,7 +58,7 @@ export async function startClient(config: DataplaneConfig, logger: Logger): Prom
 
   const backend = new RouterBackend(view, channels, clock, metrics, logger);
   const notReadyReason = (): string | undefined => (backend.isReady() ? undefined : 'no cache server in the ring');
-  const app = createApp([healthRoutes({ notReadyReason }, metrics), publicRoutes(backend)], metrics, logger);
+  const app = createApp(publicRoutes(backend, healthRoutes({ notReadyReason }, metrics)), metrics, logger);
   const server = await listen(app, config.host, config.port);
   logger.info({ host: config.host, port: config.port }, 'client listening');
   session.start();

@@ -10,19 +10,18 @@ import { MAX_REQUEST_HEAD_BYTES } from '../protocol/limits.js';
 import type { Logger } from '../observability/logger.js';
 import type { DataplaneMetrics } from '../observability/metrics.js';
 
-export function createApp(routers: readonly Router[], metrics: DataplaneMetrics, logger: Logger): Koa {
+/** One router holds every route, so each request is matched once. */
+export function createApp(router: Router, metrics: DataplaneMetrics, logger: Logger): Koa {
   const app = new Koa();
   // Errors are answered and logged by errorsMiddleware; Koa's own printer stays quiet.
   app.silent = true;
   app.use(errorsMiddleware(logger));
   app.use(metricsMiddleware(metrics));
-  for (const router of routers) {
-    app.use(router.routes());
-    app.use(router.allowedMethods({
-      throw: true,
-      methodNotAllowed: () => new MethodNotAllowedError('method not allowed on this route'),
-    }));
-  }
+  app.use(router.routes());
+  app.use(router.allowedMethods({
+    throw: true,
+    methodNotAllowed: () => new MethodNotAllowedError('method not allowed on this route'),
+  }));
   return app;
 }
 

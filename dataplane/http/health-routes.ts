@@ -9,8 +9,7 @@ export interface Readiness {
   notReadyReason(): string | undefined;
 }
 
-export function healthRoutes(readiness: Readiness, metrics: DataplaneMetrics): Router {
-  const router = new Router();
+export function healthRoutes(readiness: Readiness, metrics: DataplaneMetrics, router = new Router()): Router {
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });

@@ -43,8 +43,7 @@ async function legacyWrite(ctx: Context): Promise<WriteRequest> {
   return writeFromObject(await readJson(ctx), 'body');
 }
 
-export function publicRoutes(backend: CacheBackend): Router {
-  const router = new Router();
+export function publicRoutes(backend: CacheBackend, router = new Router()): Router {
 
   const readOne = async (ctx: Context, prefix: string): Promise<void> => {
     const key = pathKey(ctx, prefix);

@@ -9,8 +9,7 @@ import { applyBatch } from './apply-batch.js';
 /** A batch carries up to a few hundred values of up to 1 MiB each. */
 const MAX_INTERNAL_BODY_BYTES = 256 * 1024 * 1024;
 
-export function internalRoutes(store: VersionedStore, metrics: DataplaneMetrics, acceptsWrites: () => boolean): Router {
-  const router = new Router();
+export function internalRoutes(store: VersionedStore, metrics: DataplaneMetrics, acceptsWrites: () => boolean, router = new Router()): Router {
   router.post(INTERNAL_BATCH_PATH, async (ctx) => {
     const { ops } = parseBatchRequest(await readJson(ctx, MAX_INTERNAL_BODY_BYTES));
     const tally = { hits: 0, misses: 0 };

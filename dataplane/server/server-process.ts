@@ -60,16 +60,11 @@ export async function startServer(config: DataplaneConfig, logger: Logger): Prom
     return undefined;
   };
   const backend = new LocalBackend(store, clock, metrics, () => view.describe(), () => notReadyReason() === undefined);
-  const app = createApp(
-    [
-      healthRoutes({ notReadyReason }, metrics),
-      internalRoutes(store, metrics, () => coordinator.acceptsWrites()),
-      pullRoutes(store, config.nodeId),
-      publicRoutes(backend),
-    ],
-    metrics,
-    logger,
-  );
+  const router = healthRoutes({ notReadyReason }, metrics);
+  internalRoutes(store, metrics, () => coordinator.acceptsWrites(), router);
+  pullRoutes(store, config.nodeId, router);
+  publicRoutes(backend, router);
+  const app = createApp(router, metrics, logger);
   const server: Server = await listen(app, config.host, config.port);
   logger.info({ host: config.host, port: config.port, advertise: config.advertiseAddress }, 'server listening');
   if (/^(0\.0\.0\.0|\[?::\]?):/.test(config.advertiseAddress)) {

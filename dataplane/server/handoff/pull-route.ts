@@ -30,8 +30,7 @@ function* entriesFor(store: VersionedStore, request: PullRequest, selfId: string
   if (lines.length > 0) yield `${lines.join('\n')}\n`;
 }
 
-export function pullRoutes(store: VersionedStore, selfId: string): Router {
-  const router = new Router();
+export function pullRoutes(store: VersionedStore, selfId: string, router = new Router()): Router {
   router.post(HANDOFF_PULL_PATH, async (ctx) => {
     const request = parsePullRequest(await readJson(ctx));
     ctx.type = 'application/x-ndjson';
