@@ -2,24 +2,12 @@
 // labels stay low-cardinality (route templates, never keys).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { MEMBER_STATES, type Member } from '../membership/member.js';
+import { RequestMetrics } from './request-metrics.js';
 
 export class DataplaneMetrics {
   readonly registry = new Registry();
 
-  readonly httpRequests = new Counter({
-    name: 'dcache_http_requests_total',
-    help: 'HTTP requests answered, by route template, method and status',
-    labelNames: ['route', 'method', 'status'] as const,
-    registers: [this.registry],
-  });
-
-  readonly httpDuration = new Histogram({
-    name: 'dcache_http_request_duration_seconds',
-    help: 'HTTP request latency, by route template and method',
-    labelNames: ['route', 'method'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [this.registry],
-  });
+  readonly requests = new RequestMetrics(this.registry);
 
   readonly hits = new Counter({ name: 'dcache_hits_total', help: 'Reads that found the key', registers: [this.registry] });
   readonly misses = new Counter({ name: 'dcache_misses_total', help: 'Reads that did not find the key', registers: [this.registry] });
