@@ -131,6 +131,7 @@ describe('rebalancing under live traffic (R=2)', function () {
     const revived = [...copies].filter(([key, where]) => where.some((id) => ownsKey(key, ring, id, 2)));
     expect(revived.map(([k]) => k), 'deleted keys alive on an owner').to.deep.equal([]);
     const reads = await verifyAll(cluster.client.url, new Map(doomed.map((k) => [k, 'deleted'])));
+    console.log(`      [deletes during join and drain] ${doomed.length} deleted, ${revived.length} alive on an owner, ${reads.misses.length} read as absent`);
     expect(reads.misses, 'every deleted key reads as absent').to.have.length(doomed.length);
     await expectAllReadable(cluster, acked);
   });
