@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../observability/logger.js';
-import { encodeMember, membersPath, type Member, type MemberState } from './member.js';
+import { decodeMember, encodeMember, membersPath, type Member, type MemberState } from './member.js';
 import { isZkError, ZkCodes, type ZkSession } from './zk-session.js';
 
 /** Longest a single znode write may take before the step is abandoned. */
@@ -107,7 +107,7 @@ export class MemberRegistration extends EventEmitter<RegistrationEvents> {
         this.emit('registered', this.member.state);
         return;
       } catch (error) {
-        this.logger.warn({ err: error, attempt }, 'registration failed; retrying');
+        this.logger.warn({ err: error, attempt }, `registration failed; retrying: ${(error as Error).message}`);
         await new Promise((r) => setTimeout(r, Math.min(2000, 100 * attempt)));
       }
     }
@@ -119,14 +119,21 @@ export class MemberRegistration extends EventEmitter<RegistrationEvents> {
       await this.session.createEphemeral(this.path, data);
     } catch (error) {
       if (!isZkError(error, ZkCodes.NODE_EXISTS)) throw error;
-      // Left by an earlier session of ours (a restart or an expiry): take it over.
-      const { stat } = await this.session.getData(this.path);
+      const { data: existing, stat } = await this.session.getData(this.path);
       if (stat.ephemeralOwner.toString('hex') === this.session.sessionId()) {
         await this.session.setData(this.path, data);
-      } else {
-        await this.session.remove(this.path);
-        await this.session.createEphemeral(this.path, data);
+        return;
       }
+      const holder = decodeMember(existing);
+      if (holder && holder.address !== this.member.address) {
+        // Another live server has this id: taking its znode would make both flap. Its
+        // session ends if it is gone (the retry then succeeds); if it is alive, the ids clash.
+        throw new Error(`NODE_ID ${this.member.id} is registered by another server at ${holder.address}; ` +
+          'waiting for its session to end (give every server a unique NODE_ID)');
+      }
+      // Left by an earlier life of this same server (same address): take it over.
+      await this.session.remove(this.path);
+      await this.session.createEphemeral(this.path, data);
     }
   }
 }

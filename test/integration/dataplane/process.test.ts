@@ -63,6 +63,23 @@ describe('process life cycle', function () {
       await late.stop();
     });
 
+    it('refuses to share a NODE_ID with a live server, and takes over once that one is gone', async () => {
+      const original = cluster.servers[0]!;
+      const twin = await DataplaneProcess.start(
+        { role: 'server', zkConnect: cluster.zookeeper.connectString, cacheName: cluster.cacheName, nodeId: original.options.nodeId! },
+        { waitReady: false },
+      );
+      await waitFor('the twin to report the clash', () => twin.logTail(50).includes(`is registered by another server at ${original.address}`));
+      expect((await call(`${twin.url}/readyz`)).status).to.equal(503);
+      expect((await cluster.ring()).members.find((m) => m.id === original.options.nodeId)?.address).to.equal(original.address);
+
+      await original.kill();
+      await twin.waitReady(30_000);
+      await waitFor('the ring to point at the twin', async () =>
+        (await cluster.ring()).members.find((m) => m.id === original.options.nodeId && m.state === 'serving')?.address === twin.address);
+      await twin.stop();
+    });
+
     it('leaves the ring and exits 0 on SIGTERM', async () => {
       const leaving = cluster.servers[0]!;
       expect(await leaving.stop('SIGTERM')).to.equal(0);
