@@ -3,13 +3,15 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 MOCHA := node_modules/.bin/mocha
 
-.PHONY: help deps build run test test-unit test-dataplane test-control-plane testenv testenv-down bench clean
+.PHONY: help deps build run test test-unit test-dataplane test-control-plane test-operator testenv testenv-down crd install deploy run-operator bench clean
 TESTENV_DIR ?= .tmp/testenv
+KUBECTL ?= kubectl
 
 help:
 	@echo "make run    - install what is missing, build, start ZooKeeper + 3 servers + 1 client on :5000"
 	@echo "make test   - install what is missing, build, run the unit and integration suites"
 	@echo "make bench  - the one-run benchmark (npm run bench)"
+	@echo "make install / deploy / run-operator - apply the CRD / apply the operator's manifests / run the operator locally"
 	@echo "make testenv - start a real Kubernetes control plane (etcd, apiserver, controller-manager, scheduler) to poke at with kubectl"
 
 # System packages (Debian's zookeeper, a JRE, openssl, curl) and npm packages.
@@ -27,7 +29,7 @@ run: build
 	hack/run-local.sh
 
 test: build
-	$(MAKE) --no-print-directory test-unit test-dataplane test-control-plane
+	$(MAKE) --no-print-directory test-unit test-dataplane test-control-plane test-operator
 
 test-unit:
 	$(MOCHA) --config .mocharc.unit.json
@@ -40,6 +42,26 @@ test-dataplane:
 test-control-plane:
 	hack/build-k8s.sh >/dev/null
 	$(MOCHA) --config .mocharc.control-plane.json
+
+test-operator:
+	hack/build-k8s.sh >/dev/null
+	$(MOCHA) --config .mocharc.operator.json
+
+# Regenerates crds/ from operator/api (a unit test fails when the committed CRD is stale).
+crd: build
+	node dist/operator/api/print-crd.js > crds/cache.distributed.dev_distributedcaches.yaml
+
+# Server-side apply: the CRD is too large for client-side apply's annotation.
+install:
+	$(KUBECTL) apply --server-side -k crds/
+
+deploy:
+	$(KUBECTL) apply --server-side -k manifests/
+
+# Runs the operator here against the current KUBECONFIG (its Lease lives in distributed-cache-system).
+run-operator: build install
+	$(KUBECTL) apply --server-side -f manifests/namespace.yaml
+	node dist/operator/main.js
 
 testenv: build
 	hack/testenv.sh up $(TESTENV_DIR)

@@ -1,0 +1,338 @@
+// The DistributedCache API (cache.distributed.dev/v1alpha1): its schema, from
+// which both the CRD in crds/ and the TypeScript types below are derived.
+import { LOG_LEVELS } from '../../dataplane/config/settings.js';
+import {
+  arrayOf,
+  boolean,
+  integer,
+  intOrString,
+  mapOf,
+  object,
+  oneOf,
+  string,
+  type DefaultedOf,
+  type InputOf,
+} from './schema.js';
+
+export const GROUP = 'cache.distributed.dev';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = 'DistributedCache';
+export const LIST_KIND = 'DistributedCacheList';
+export const PLURAL = 'distributedcaches';
+export const SINGULAR = 'distributedcache';
+export const SHORT_NAMES = ['dcache'] as const;
+export const CATEGORIES = ['all'] as const;
+export const CRD_NAME = `${PLURAL}.${GROUP}`;
+
+/**
+ * The longest name a DistributedCache may have: its StatefulSet `N-zookeeper`
+ * labels its pods with `controller-revision-hash: N-zookeeper-<10 chars>`,
+ * which must fit in a 63-character label value.
+ */
+export const MAX_NAME_LENGTH = 42;
+
+/** Kubernetes' own quantity syntax (as in the built-in types' OpenAPI). */
+const QUANTITY_PATTERN =
+  '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
+/** The byte sizes that both Kubernetes and the data plane's MAX_MEMORY parser read. */
+const BYTE_SIZE_PATTERN = '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$';
+/** The data plane's ZK_CONNECT syntax: host:port pairs, then an optional chroot. */
+const CONNECT_STRING_PATTERN = '^[^\\s,/]+:[0-9]+(,[^\\s,/]+:[0-9]+)*(/[^\\s]*)?$';
+
+const MAX_REPLICAS = 100;
+
+function resources(description: string) {
+  const quantities = (what: string) =>
+    mapOf(intOrString({ description: 'A Kubernetes quantity.', pattern: QUANTITY_PATTERN }), {
+      description: `${what}, by resource name (cpu, memory).`,
+    });
+  return object({
+    description,
+    properties: {
+      limits: quantities('The most the container may use'),
+      requests: quantities('What the scheduler reserves for the container'),
+    },
+  });
+}
+
+function autoscaling(who: string, defaults: { min: number; max: number }, path: string) {
+  return object({
+    description: `A HorizontalPodAutoscaler (autoscaling/v2) for the ${who}, on their average CPU utilisation.`,
+    default: {},
+    properties: {
+      enabled: boolean({ description: `Whether an HPA scales the ${who}.`, default: false }),
+      minReplicas: integer({
+        description: `The fewest ${who} the HPA keeps.`,
+        format: 'int32',
+        minimum: 1,
+        maximum: MAX_REPLICAS,
+        default: defaults.min,
+      }),
+      maxReplicas: integer({
+        description: `The most ${who} the HPA creates.`,
+        format: 'int32',
+        minimum: 1,
+        maximum: MAX_REPLICAS,
+        default: defaults.max,
+      }),
+      targetCPUUtilizationPercentage: integer({
+        description: 'The average CPU utilisation, in percent of the CPU request, that the HPA aims for.',
+        format: 'int32',
+        minimum: 1,
+        maximum: 100,
+        default: 70,
+      }),
+    },
+    rules: [
+      {
+        // The API server also checks rules against a bare default ({}), hence has().
+        rule: '!has(self.minReplicas) || !has(self.maxReplicas) || self.minReplicas <= self.maxReplicas',
+        message: `${path}.minReplicas must not be greater than ${path}.maxReplicas`,
+        fieldPath: '.minReplicas',
+      },
+    ],
+  });
+}
+
+/**
+ * HPA on CPU needs a CPU request, when the user sets resources at all. `self`
+ * is the object holding both the autoscaling block and the tier.
+ */
+function cpuRequestRule(autoscalingField: string, tierField: string, tier: string) {
+  const enabled = `has(self.${autoscalingField}) && has(self.${autoscalingField}.enabled) && self.${autoscalingField}.enabled`;
+  const resources = tierField === '' ? 'self.resources' : `self.${tierField}.resources`;
+  const hasResources = tierField === '' ? 'has(self.resources)' : `has(self.${tierField}) && has(${resources})`;
+  return {
+    rule: `!(${enabled}) || !(${hasResources}) || (has(${resources}.requests) && 'cpu' in ${resources}.requests)`,
+    message: `CPU autoscaling of the ${tier} needs spec.${tier}.resources.requests.cpu (the HPA measures utilisation against it); set it, or leave spec.${tier}.resources out to get the operator's defaults`,
+  };
+}
+
+export const specSchema = object({
+  description: 'The desired state of a DistributedCache: its data plane tiers and the ZooKeeper ensemble they coordinate through.',
+  properties: {
+    image: string({
+      description:
+        'The data plane image (it runs both `server` and `client`). Defaults to the operator\'s own release image (its DATAPLANE_IMAGE).',
+      minLength: 1,
+    }),
+    logLevel: oneOf(LOG_LEVELS, { description: 'The pino log level of the data plane pods.', default: 'info' }),
+    replicationFactor: integer({
+      description: 'Copies of each key, held on different servers; capped by the number of live servers.',
+      format: 'int32',
+      minimum: 1,
+      maximum: 16,
+      default: 2,
+    }),
+    servers: object({
+      description: 'The cache servers, which hold the keys (a Deployment named <name>-server).',
+      default: {},
+      properties: {
+        replicas: integer({
+          description:
+            'How many servers. This is the field behind the scale subresource, so `kubectl scale` and the HPA change it.',
+          format: 'int32',
+          minimum: 0,
+          maximum: MAX_REPLICAS,
+          default: 3,
+        }),
+        maxMemory: string({
+          description: "Each server's LRU bound on stored bytes (MAX_MEMORY), e.g. 256Mi or 1Gi.",
+          pattern: BYTE_SIZE_PATTERN,
+          default: '256Mi',
+          rules: [{ rule: "quantity(self).compareTo(quantity('1Mi')) >= 0", message: 'spec.servers.maxMemory must be at least 1Mi' }],
+        }),
+        maxEntries: integer({
+          description: "An optional bound on each server's number of keys (MAX_ENTRIES).",
+          format: 'int64',
+          minimum: 1,
+        }),
+        drainTimeoutSeconds: integer({
+          description:
+            'The longest hand-off of keys when a server stops (DRAIN_TIMEOUT). Pods get 15 s more than this to terminate.',
+          format: 'int32',
+          minimum: 1,
+          maximum: 3600,
+          default: 30,
+        }),
+        resources: resources(
+          "Each server's CPU and memory. When left out: a 250m CPU request, and memory of 1.5 x maxMemory + 128Mi as request and limit.",
+        ),
+      },
+    }),
+    clients: object({
+      description: 'The routers, which serve the public HTTP API (a Deployment and a Service named <name>-client).',
+      default: {},
+      properties: {
+        replicas: integer({
+          description: 'How many routers, while clients.autoscaling is off (the HPA decides when it is on).',
+          format: 'int32',
+          minimum: 0,
+          maximum: MAX_REPLICAS,
+          default: 1,
+        }),
+        resources: resources("Each router's CPU and memory. When left out: 100m CPU and 128Mi memory requested, 256Mi memory limit."),
+        service: object({
+          description: 'The Service in front of the routers.',
+          default: {},
+          properties: {
+            type: oneOf(['ClusterIP', 'NodePort', 'LoadBalancer'] as const, {
+              description: 'The Service type.',
+              default: 'ClusterIP',
+            }),
+            port: integer({ description: 'The Service port.', format: 'int32', minimum: 1, maximum: 65535, default: 5000 }),
+            nodePort: integer({
+              description: 'A fixed node port (type NodePort or LoadBalancer); allocated by Kubernetes when left out.',
+              format: 'int32',
+              minimum: 30000,
+              maximum: 32767,
+            }),
+          },
+          rules: [
+            {
+              rule: "!has(self.nodePort) || (has(self.type) && self.type != 'ClusterIP')",
+              message: 'spec.clients.service.nodePort needs spec.clients.service.type NodePort or LoadBalancer',
+              fieldPath: '.nodePort',
+            },
+          ],
+        }),
+        autoscaling: autoscaling('routers', { min: 1, max: 5 }, 'spec.clients.autoscaling'),
+      },
+      rules: [cpuRequestRule('autoscaling', '', 'clients')],
+    }),
+    zookeeper: object({
+      description:
+        'The ZooKeeper ensemble the data plane registers in: one the operator runs (<name>-zookeeper), or an existing one named by connectString.',
+      default: {},
+      properties: {
+        connectString: string({
+          description: 'An existing ensemble, as host:port[,host:port...][/chroot]. The operator then runs none.',
+          pattern: CONNECT_STRING_PATTERN,
+        }),
+        replicas: integer({
+          description: 'Members of the ensemble the operator runs: 1, 3, 5 or 7. Defaults to 1 when connectString is not set.',
+          format: 'int32',
+          minimum: 1,
+          maximum: 7,
+          rules: [
+            {
+              rule: 'self % 2 == 1',
+              message: 'spec.zookeeper.replicas must be odd (1, 3, 5 or 7): an even ensemble survives no more failures than the odd one below it',
+            },
+          ],
+        }),
+        image: string({
+          description: 'The ZooKeeper image, which must behave like the official `zookeeper` image. Defaults to zookeeper:3.9.',
+          minLength: 1,
+        }),
+        storage: object({
+          description: "Each member's PersistentVolumeClaim. Fixed once set: a StatefulSet's volume claims cannot change.",
+          properties: {
+            size: string({ description: 'The claim size.', pattern: QUANTITY_PATTERN, default: '1Gi' }),
+            storageClassName: string({ description: 'The StorageClass; the cluster default when left out.', minLength: 1 }),
+          },
+          rules: [
+            {
+              rule: 'self == oldSelf',
+              message:
+                'spec.zookeeper.storage cannot change once set (a StatefulSet\'s volume claims are immutable); create a new DistributedCache to change it',
+            },
+          ],
+        }),
+      },
+      rules: [
+        {
+          rule: '!(has(self.connectString) && has(self.replicas))',
+          message:
+            'spec.zookeeper: set either connectString (an existing ensemble) or replicas (an ensemble the operator runs), not both',
+        },
+        {
+          rule: '!has(self.connectString) || (!has(self.image) && !has(self.storage))',
+          message:
+            'spec.zookeeper.image and spec.zookeeper.storage apply only to an ensemble the operator runs; remove them when connectString is set',
+        },
+      ],
+    }),
+    autoscaling: autoscaling('servers', { min: 3, max: 10 }, 'spec.autoscaling'),
+  },
+  rules: [cpuRequestRule('autoscaling', 'servers', 'servers')],
+});
+
+const conditionSchema = object({
+  description: 'A condition, as in the Kubernetes API conventions.',
+  required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'],
+  properties: {
+    type: string({ description: 'Ready, Progressing or Degraded.', maxLength: 316 }),
+    status: oneOf(['True', 'False', 'Unknown'] as const, { description: 'Whether the condition holds.' }),
+    reason: string({ description: 'A CamelCase word for why, for programs.', maxLength: 1024 }),
+    message: string({ description: 'Why, for people.', maxLength: 32768 }),
+    observedGeneration: integer({
+      description: 'The metadata.generation this condition was computed from.',
+      format: 'int64',
+      minimum: 0,
+    }),
+    lastTransitionTime: string({ description: 'When status last changed.', format: 'date-time' }),
+  },
+});
+
+const readyReplicas = (who: string) =>
+  integer({ description: `${who} whose pods are ready.`, format: 'int32', minimum: 0 });
+
+export const statusSchema = object({
+  description: 'The observed state of a DistributedCache, written by the operator.',
+  properties: {
+    observedGeneration: integer({
+      description: 'The metadata.generation the operator last acted on.',
+      format: 'int64',
+      minimum: 0,
+    }),
+    replicas: integer({ description: 'Server pods that exist (the scale subresource reads this).', format: 'int32', minimum: 0 }),
+    readyReplicas: readyReplicas('Servers'),
+    selector: string({ description: "The server pods' label selector (the HPA finds their metrics with it)." }),
+    clients: object({ description: 'The routers.', properties: { readyReplicas: readyReplicas('Routers') } }),
+    zookeeper: object({
+      description: 'The ZooKeeper ensemble.',
+      properties: {
+        readyReplicas: readyReplicas('Members of the ensemble the operator runs'),
+        connectString: string({ description: 'The ZK_CONNECT the data plane uses.' }),
+      },
+    }),
+    endpoint: string({ description: 'The URL of the public API inside the cluster (the client Service).' }),
+    conditions: arrayOf(conditionSchema, {
+      description: 'Ready (the cache serves with every desired pod ready), Progressing (a change is rolling out) and Degraded (something needs attention).',
+      maxItems: 8,
+      mapKeys: ['type'],
+    }),
+  },
+});
+
+/** The spec as a user writes it. */
+export type DistributedCacheSpec = InputOf<typeof specSchema>;
+/** The spec after the API server has applied the schema's defaults. */
+export type DefaultedSpec = DefaultedOf<typeof specSchema>;
+export type DistributedCacheStatus = InputOf<typeof statusSchema>;
+export type Condition = InputOf<typeof conditionSchema>;
+export type ConditionStatus = Condition['status'];
+export type ResourceRequirements = InputOf<ReturnType<typeof resources>>;
+export type ServiceType = DefaultedSpec['clients']['service']['type'];
+
+export interface ObjectMeta {
+  name: string;
+  namespace: string;
+  uid?: string;
+  generation?: number;
+  resourceVersion?: string;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface DistributedCache {
+  apiVersion: typeof API_VERSION;
+  kind: typeof KIND;
+  metadata: ObjectMeta;
+  spec?: DistributedCacheSpec;
+  status?: DistributedCacheStatus;
+}

@@ -1,0 +1,187 @@
+// The controller: informers on DistributedCaches and on the kinds of child they
+// own feed a rate-limited queue of namespace/name keys; workers take keys and
+// reconcile them. Events only say which cache to look at again.
+import type { Logger } from 'pino';
+import type { OperatorDefaults } from '../api/defaults.js';
+import { GROUP, KIND, type DistributedCache, type DistributedCacheStatus } from '../api/distributed-cache.js';
+import { isNotFound, type KubeClient, type KubeObject } from '../kube/client.js';
+import { resourceType, resourceTypeOf } from '../kube/resource-types.js';
+import type { OperatorMetrics } from '../observability/metrics.js';
+import { Reconciler, type ClusterState, type ClusterWriter, type EventRecorder } from '../reconcile/reconciler.js';
+import type { ChildObject } from '../resources/context.js';
+import { CHILD_KINDS } from '../resources/desired-state.js';
+import { MANAGED_SELECTOR } from '../resources/names.js';
+import { Informer } from './informer.js';
+import { WorkQueue } from './workqueue.js';
+
+export interface ControllerOptions {
+  client: KubeClient;
+  /** Undefined: every namespace. */
+  namespaces: readonly string[] | undefined;
+  defaults: OperatorDefaults;
+  events: EventRecorder;
+  metrics: OperatorMetrics;
+  logger: Logger;
+  workers?: number;
+  /** Every cache is looked at again this often, whatever happened (a safety net, as controller-runtime's resync). */
+  resyncMs?: number;
+}
+
+const DEFAULT_WORKERS = 2;
+const DEFAULT_RESYNC_MS = 10 * 60 * 1000;
+
+/** The DistributedCache a child belongs to, from its controller owner reference. */
+export function ownerKey(object: KubeObject): string | undefined {
+  const owner = object.metadata.ownerReferences?.find(
+    (ref) => ref.controller === true && ref.kind === KIND && ref.apiVersion.startsWith(`${GROUP}/`),
+  );
+  return owner === undefined ? undefined : `${object.metadata.namespace ?? ''}/${owner.name}`;
+}
+
+/** The informers of one watched namespace (or of all of them). */
+interface Scope {
+  namespace: string | undefined;
+  caches: Informer<DistributedCache & KubeObject>;
+  children: Array<Informer<ChildObject & KubeObject>>;
+}
+
+export class Controller {
+  private readonly queue = new WorkQueue();
+  private readonly scopes: Scope[];
+  private readonly reconciler: Reconciler;
+  private workers: Array<Promise<void>> = [];
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private started = false;
+
+  constructor(private readonly options: ControllerOptions) {
+    const { client, logger } = options;
+    const namespaces: Array<string | undefined> = options.namespaces === undefined ? [undefined] : [...options.namespaces];
+    this.scopes = namespaces.map((namespace) => {
+      const where = namespace !== undefined ? { namespace } : {};
+      const caches = new Informer<DistributedCache & KubeObject>({ client, type: resourceType(KIND), ...where, logger });
+      caches.onChange((_event, cache) => this.enqueue(`${cache.metadata.namespace}/${cache.metadata.name}`));
+      const children = CHILD_KINDS.map((kind) => {
+        const informer = new Informer<ChildObject & KubeObject>({
+          client,
+          type: resourceType(kind),
+          ...where,
+          labelSelector: MANAGED_SELECTOR,
+          logger,
+        });
+        informer.onChange((_event, child) => {
+          const key = ownerKey(child);
+          if (key !== undefined) this.enqueue(key);
+        });
+        return informer;
+      });
+      return { namespace, caches, children };
+    });
+    this.reconciler = new Reconciler({
+      state: this.clusterState(),
+      writer: this.clusterWriter(),
+      events: options.events,
+      defaults: options.defaults,
+      logger,
+      observer: options.metrics,
+    });
+  }
+
+  private get informers(): Array<Pick<Informer<KubeObject>, 'synced' | 'start' | 'stop'>> {
+    return this.scopes.flatMap((scope) => [scope.caches, ...scope.children]);
+  }
+
+  /** Whether every informer holds a complete copy. */
+  get synced(): boolean {
+    return this.started && this.informers.every((informer) => informer.synced);
+  }
+
+  /** Fills the informers, then starts the workers. */
+  async start(): Promise<void> {
+    const { logger } = this.options;
+    await Promise.all(this.informers.map((informer) => informer.start()));
+    this.started = true;
+    logger.info({ caches: this.cacheKeys().length, namespaces: this.options.namespaces ?? 'all' }, 'informers synced');
+    const workers = this.options.workers ?? DEFAULT_WORKERS;
+    this.workers = Array.from({ length: workers }, () => this.work());
+    this.resyncTimer = setInterval(() => this.cacheKeys().forEach((key) => this.enqueue(key)), this.options.resyncMs ?? DEFAULT_RESYNC_MS);
+  }
+
+  /** Stops taking keys, lets in-flight reconciles finish, and stops the informers. */
+  async stop(): Promise<void> {
+    if (this.resyncTimer !== undefined) clearInterval(this.resyncTimer);
+    this.queue.shutDown();
+    await Promise.all(this.workers);
+    await Promise.all(this.informers.map((informer) => informer.stop()));
+  }
+
+  private cacheKeys(): string[] {
+    return this.scopes.flatMap((scope) => scope.caches.list()).map((cache) => `${cache.metadata.namespace}/${cache.metadata.name}`);
+  }
+
+  private enqueue(key: string): void {
+    this.queue.add(key);
+    this.options.metrics.queueDepth.set(this.queue.length);
+  }
+
+  private async work(): Promise<void> {
+    const { metrics, logger } = this.options;
+    for (;;) {
+      const key = await this.queue.get();
+      metrics.queueDepth.set(this.queue.length);
+      if (key === undefined) return;
+      const stopTimer = metrics.reconcileDuration.startTimer();
+      try {
+        const result = await this.reconciler.reconcile(key);
+        this.queue.forget(key);
+        if (result.outcome === 'requeueAfter') {
+          this.queue.addAfter(key, result.delayMs);
+          metrics.reconciles.inc({ outcome: 'requeue' });
+        } else {
+          metrics.reconciles.inc({ outcome: 'done' });
+        }
+      } catch (error) {
+        metrics.reconciles.inc({ outcome: 'error' });
+        metrics.reconcileErrors.inc();
+        const retries = this.queue.limiter.retries(key);
+        logger.error({ cache: key, err: error, retries }, 'reconcile failed; retrying with backoff');
+        this.queue.addRateLimited(key);
+      } finally {
+        stopTimer();
+        this.queue.done(key);
+      }
+    }
+  }
+
+  private scopeOf(namespace: string): Scope | undefined {
+    return this.scopes.find((scope) => scope.namespace === undefined || scope.namespace === namespace);
+  }
+
+  private clusterState(): ClusterState {
+    return {
+      cache: (namespace, name) => this.scopeOf(namespace)?.caches.get(namespace, name),
+      childrenOf: (cache) => {
+        const { uid, namespace } = cache.metadata;
+        return (this.scopeOf(namespace)?.children ?? [])
+          .flatMap((informer) => informer.list(namespace))
+          .filter((child) => child.metadata.ownerReferences?.some((ref) => ref.controller === true && ref.uid === uid));
+      },
+    };
+  }
+
+  private clusterWriter(): ClusterWriter {
+    const { client } = this.options;
+    return {
+      apply: (object) => client.apply<ChildObject & KubeObject>(object as ChildObject & KubeObject),
+      delete: (object) => client.delete(resourceTypeOf(object), object.metadata.namespace, object.metadata.name, object.metadata.uid),
+      applyStatus: async (cache, status: DistributedCacheStatus) => {
+        const { name, namespace } = cache.metadata;
+        try {
+          await client.apply({ apiVersion: cache.apiVersion, kind: cache.kind, metadata: { name, namespace }, status } as KubeObject, 'status');
+        } catch (error) {
+          // Deleted meanwhile: nothing left to report on.
+          if (!isNotFound(error)) throw error;
+        }
+      },
+    };
+  }
+}

@@ -1,0 +1,176 @@
+// reconcile(key): bring one DistributedCache's children and status in line with
+// its spec. Level-triggered: it looks at the whole current state every time,
+// so it does not matter which event (or how many) led here. The decisions are
+// pure functions (resources/, status/, drift); this file only sequences I/O.
+import type { Logger } from 'pino';
+import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
+import { resolveSpec, type OperatorDefaults, type ResolvedSpec } from '../api/defaults.js';
+import type { Condition, DistributedCache, DistributedCacheStatus } from '../api/distributed-cache.js';
+import type { ChildObject } from '../resources/context.js';
+import { childKey, desiredChildren } from '../resources/desired-state.js';
+import { canonicalJson } from '../resources/hash.js';
+import { childNames } from '../resources/names.js';
+import { CONDITION, transitions } from '../status/conditions.js';
+import { computeStatus } from '../status/status.js';
+import { KubeApiError } from '../kube/client.js';
+import { applyReason, type ApplyReason } from './drift.js';
+
+export type ReconcileResult = { outcome: 'done' } | { outcome: 'requeueAfter'; delayMs: number };
+export const DONE: ReconcileResult = { outcome: 'done' };
+
+/** What the reconciler reads: the informers' copies of the cluster. */
+export interface ClusterState {
+  cache(namespace: string, name: string): DistributedCache | undefined;
+  /** The objects of the child kinds that this cache controls (by owner uid). */
+  childrenOf(cache: DistributedCache): ChildObject[];
+}
+
+/** What the reconciler writes, all as the operator's field manager. */
+export interface ClusterWriter {
+  /** Server-side apply; `created` when the object did not exist. */
+  apply(object: ChildObject): Promise<{ object: ChildObject; created: boolean }>;
+  delete(object: ChildObject): Promise<void>;
+  applyStatus(cache: DistributedCache, status: DistributedCacheStatus): Promise<void>;
+}
+
+export type EventType = 'Normal' | 'Warning';
+export interface EventRecorder {
+  /** Best effort: never fails the reconcile. */
+  record(cache: DistributedCache, type: EventType, reason: string, note: string): void;
+}
+
+/** Counts what reconcile wrote (the operator's metrics implement it). */
+export interface WriteObserver {
+  applied(kind: string, reason: ApplyReason): void;
+  deleted(kind: string): void;
+  statusWritten(): void;
+}
+
+export interface ReconcilerDeps {
+  state: ClusterState;
+  writer: ClusterWriter;
+  events: EventRecorder;
+  defaults: OperatorDefaults;
+  logger: Logger;
+  observer?: WriteObserver;
+  now?: () => Date;
+}
+
+/** A failure while applying children, after the status has been written. */
+export class ReconcileError extends Error {
+  constructor(message: string, readonly causes: readonly unknown[]) {
+    super(message);
+    this.name = 'ReconcileError';
+  }
+}
+
+export function splitKey(key: string): { namespace: string; name: string } {
+  const slash = key.indexOf('/');
+  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+/** What a condition message says about a failure. */
+function describe(error: unknown): string {
+  if (error instanceof KubeApiError) return error.detail;
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class Reconciler {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const { namespace, name } = splitKey(key);
+    const cache = this.deps.state.cache(namespace, name);
+    // Gone, or going: the garbage collector removes the children through their owner references.
+    if (cache === undefined || cache.metadata.deletionTimestamp !== undefined) return DONE;
+
+    const spec = resolveSpec(cache.spec, this.deps.defaults);
+    const desired = desiredChildren(cache, spec);
+    const observed = new Map(this.deps.state.childrenOf(cache).map((child) => [childKey(child), child]));
+    // What the cluster holds once this reconcile's writes are in.
+    const current = new Map(observed);
+    const failures: unknown[] = [];
+
+    await this.applyChildren(cache, desired, current, failures);
+    await this.deleteUnwanted(cache, desired, current, failures);
+    await this.writeStatus(cache, spec, current, failures);
+
+    if (failures.length > 0) throw new ReconcileError(`${namespace}/${name}: ${failures.map(describe).join('; ')}`, failures);
+    return DONE;
+  }
+
+  /** Applies each desired child that is missing, changed, or drifted; `current` gets the API server's answers. */
+  private async applyChildren(cache: DistributedCache, desired: ChildObject[], current: Map<string, ChildObject>, failures: unknown[]): Promise<void> {
+    const { writer, logger, observer, events } = this.deps;
+    const where = `${cache.metadata.namespace}/${cache.metadata.name}`;
+    for (const child of desired) {
+      const key = childKey(child);
+      const reason = applyReason(child, current.get(key));
+      if (reason === undefined) continue;
+      try {
+        const { object, created } = await writer.apply(child);
+        current.set(key, object);
+        observer?.applied(child.kind, reason);
+        logger.info({ cache: where, child: key, reason }, 'applied');
+        if (created) events.record(cache, 'Normal', 'Created', `created ${child.kind} ${child.metadata.name}`);
+      } catch (error) {
+        failures.push(error);
+        logger.warn({ cache: where, child: key, err: error }, 'apply failed');
+      }
+    }
+  }
+
+  /** Deletes children the spec no longer asks for (an HPA turned off, an ensemble replaced by connectString). */
+  private async deleteUnwanted(cache: DistributedCache, desired: ChildObject[], current: Map<string, ChildObject>, failures: unknown[]): Promise<void> {
+    const { writer, logger, observer, events } = this.deps;
+    const wanted = new Set(desired.map(childKey));
+    for (const [key, child] of [...current]) {
+      if (wanted.has(key)) continue;
+      try {
+        await writer.delete(child);
+        current.delete(key);
+        observer?.deleted(child.kind);
+        logger.info({ cache: `${cache.metadata.namespace}/${cache.metadata.name}`, child: key }, 'deleted what is no longer wanted');
+        events.record(cache, 'Normal', 'Deleted', `deleted ${child.kind} ${child.metadata.name}, which the spec no longer asks for`);
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+  }
+
+  /** Writes the status subresource, only when it differs from what is there. */
+  private async writeStatus(cache: DistributedCache, spec: ResolvedSpec, current: Map<string, ChildObject>, failures: unknown[]): Promise<void> {
+    const names = childNames(cache.metadata.name);
+    const workload = <T>(kind: string, childName: string) => current.get(`${kind}/${childName}`) as T | undefined;
+    const status = computeStatus({
+      cache,
+      spec,
+      observed: {
+        zookeeper: workload<V1StatefulSet>('StatefulSet', names.zookeeper),
+        server: workload<V1Deployment>('Deployment', names.server),
+        client: workload<V1Deployment>('Deployment', names.client),
+      },
+      ...(failures.length > 0 ? { reconcileError: failures.map(describe).join('; ') } : {}),
+      now: this.now(),
+    });
+    if (canonicalJson(status) === canonicalJson(cache.status ?? {})) return;
+    await this.deps.writer.applyStatus(cache, status);
+    this.deps.observer?.statusWritten();
+    this.recordTransitions(cache, cache.status?.conditions, status.conditions ?? []);
+  }
+
+  private recordTransitions(cache: DistributedCache, before: Condition[] | undefined, after: Condition[]): void {
+    for (const condition of transitions(before, after)) {
+      const isTrue = condition.status === 'True';
+      const bad = (condition.type === CONDITION.degraded && isTrue) || (condition.type === CONDITION.ready && !isTrue);
+      // A new cache starts not Ready and Progressing: only news is worth an Event.
+      const first = before?.some((c) => c.type === condition.type) !== true;
+      if (first && !(isTrue && (condition.type === CONDITION.ready || condition.type === CONDITION.degraded))) continue;
+      this.deps.events.record(cache, bad ? 'Warning' : 'Normal', condition.reason, `${condition.type} is ${condition.status}: ${condition.message}`);
+    }
+  }
+}

@@ -1,0 +1,70 @@
+// The routers: a Deployment and the Service in front of them, and an HPA on
+// the Deployment when spec.clients.autoscaling is on.
+import type { V1Deployment, V1Service } from '@kubernetes/client-node';
+import { childMetadata, type CacheContext, type ChildObject } from './context.js';
+import { dataplanePodConfig, dataplanePodTemplate } from './dataplane-pod.js';
+import { selectorLabels } from './names.js';
+import type { HorizontalPodAutoscaler } from './server.js';
+
+export type ClientDeployment = V1Deployment & ChildObject;
+export type Service = V1Service & ChildObject;
+
+export function desiredClientDeployment(ctx: CacheContext): ClientDeployment {
+  const autoscaled = ctx.spec.clients.autoscaling.enabled;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: childMetadata(ctx, ctx.names.client, 'client'),
+    spec: {
+      // Left out while the HPA scales the routers, so that the operator never takes the field back from it.
+      ...(autoscaled ? {} : { replicas: ctx.spec.clients.replicas }),
+      selector: { matchLabels: selectorLabels(ctx.cache.metadata.name, 'client') },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      template: dataplanePodTemplate(ctx, dataplanePodConfig(ctx, 'client')),
+    },
+  };
+}
+
+export function desiredClientService(ctx: CacheContext): Service {
+  const service = ctx.spec.clients.service;
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: childMetadata(ctx, ctx.names.client, 'client'),
+    spec: {
+      type: service.type,
+      selector: selectorLabels(ctx.cache.metadata.name, 'client'),
+      ports: [
+        {
+          name: 'http',
+          port: service.port,
+          targetPort: 'http',
+          protocol: 'TCP',
+          ...(service.nodePort !== undefined ? { nodePort: service.nodePort } : {}),
+        },
+      ],
+    },
+  };
+}
+
+/** Undefined when spec.clients.autoscaling is off. */
+export function desiredClientHpa(ctx: CacheContext): HorizontalPodAutoscaler | undefined {
+  const autoscaling = ctx.spec.clients.autoscaling;
+  if (!autoscaling.enabled) return undefined;
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: childMetadata(ctx, ctx.names.client, 'client'),
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: ctx.names.client },
+      minReplicas: autoscaling.minReplicas,
+      maxReplicas: autoscaling.maxReplicas,
+      metrics: [
+        {
+          type: 'Resource',
+          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: autoscaling.targetCPUUtilizationPercentage } },
+        },
+      ],
+    },
+  };
+}

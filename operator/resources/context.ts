@@ -1,0 +1,50 @@
+// What every builder gets: the DistributedCache and its resolved settings,
+// plus the metadata every child shares.
+import type { V1ObjectMeta } from '@kubernetes/client-node';
+import type { DistributedCache } from '../api/distributed-cache.js';
+import type { ResolvedSpec } from '../api/defaults.js';
+import { PORT, childLabels, childNames, dataplaneCacheName, ownerReference, type ChildNames, type Component } from './names.js';
+
+export interface CacheContext {
+  readonly cache: DistributedCache;
+  readonly spec: ResolvedSpec;
+  readonly names: ChildNames;
+  readonly namespace: string;
+}
+
+export function cacheContext(cache: DistributedCache, spec: ResolvedSpec): CacheContext {
+  return { cache, spec, names: childNames(cache.metadata.name), namespace: cache.metadata.namespace };
+}
+
+/** Any object the operator applies: what server-side apply needs to address it. */
+export interface ChildObject {
+  apiVersion: string;
+  kind: string;
+  metadata: V1ObjectMeta & { name: string; namespace: string };
+  [field: string]: unknown;
+}
+
+export function childMetadata(ctx: CacheContext, name: string, component: Component): ChildObject['metadata'] {
+  return {
+    name,
+    namespace: ctx.namespace,
+    labels: childLabels(ctx.cache.metadata.name, component),
+    ownerReferences: [ownerReference(ctx.cache)],
+  };
+}
+
+/** The ZooKeeper connect string the data plane uses. */
+export function zookeeperConnectString(ctx: CacheContext): string {
+  const zk = ctx.spec.zookeeper;
+  if (zk.mode === 'external') return zk.connectString;
+  return `${ctx.names.zookeeper}.${ctx.namespace}.svc:${PORT.zookeeperClient}`;
+}
+
+export function cacheNameOf(ctx: CacheContext): string {
+  return dataplaneCacheName(ctx.namespace, ctx.cache.metadata.name);
+}
+
+/** Where the public API is reached inside the cluster. */
+export function endpointOf(ctx: CacheContext): string {
+  return `http://${ctx.names.client}.${ctx.namespace}.svc:${ctx.spec.clients.service.port}`;
+}

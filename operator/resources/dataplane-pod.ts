@@ -1,0 +1,134 @@
+// The data plane's pods, shared by the server and client Deployments: the
+// settings they get (DESIGN's process contract), probes and security context.
+import type {
+  V1Container,
+  V1EnvVar,
+  V1PodSecurityContext,
+  V1PodTemplateSpec,
+  V1Probe,
+  V1SecurityContext,
+} from '@kubernetes/client-node';
+import { parseByteSize } from '../../dataplane/config/units.js';
+import type { Resources } from '../api/defaults.js';
+import { cacheNameOf, zookeeperConnectString, type CacheContext } from './context.js';
+import { contentHash } from './hash.js';
+import { ANNOTATION, PORT, childLabels, selectorLabels } from './names.js';
+
+export type DataplaneRole = 'server' | 'client';
+
+/** The uid and gid of the image's user (the Dockerfile's USER). */
+export const DATAPLANE_UID = 1000;
+
+/** Grace beyond the drain: time to deregister and close connections after the hand-off. */
+export const TERMINATION_GRACE_BEYOND_DRAIN_SECONDS = 15;
+
+/**
+ * Everything that shapes a data plane pod of one role. The pod template is
+ * rendered from it, and its hash is the template's checksum annotation.
+ */
+export interface DataplanePodConfig {
+  role: DataplaneRole;
+  image: string;
+  /** Plain environment variables, by name. */
+  env: Record<string, string>;
+  resources: Resources;
+  terminationGracePeriodSeconds: number;
+}
+
+/** V8's heap limit as a share of the container's memory limit, so Node stops short of the OOM killer. */
+function nodeOptionsFor(resources: Resources): string | undefined {
+  const limit = resources.limits?.['memory'];
+  const bytes = limit === undefined ? undefined : parseByteSize(limit);
+  if (bytes === undefined) return undefined;
+  return `--max-old-space-size=${Math.max(64, Math.floor((bytes * 0.75) / 2 ** 20))}`;
+}
+
+export function dataplanePodConfig(ctx: CacheContext, role: DataplaneRole): DataplanePodConfig {
+  const { spec } = ctx;
+  const resources = role === 'server' ? spec.servers.resources : spec.clients.resources;
+  const env: Record<string, string> = {
+    PORT: String(role === 'server' ? PORT.server : PORT.client),
+    ZK_CONNECT: zookeeperConnectString(ctx),
+    CACHE_NAME: cacheNameOf(ctx),
+    REPLICATION_FACTOR: String(spec.replicationFactor),
+    LOG_LEVEL: spec.logLevel,
+  };
+  if (role === 'server') {
+    env['MAX_MEMORY'] = spec.servers.maxMemory;
+    if (spec.servers.maxEntries !== undefined) env['MAX_ENTRIES'] = String(spec.servers.maxEntries);
+    env['DRAIN_TIMEOUT'] = `${spec.servers.drainTimeoutSeconds}s`;
+  }
+  const nodeOptions = nodeOptionsFor(resources);
+  if (nodeOptions !== undefined) env['NODE_OPTIONS'] = nodeOptions;
+  return {
+    role,
+    image: spec.image,
+    env,
+    resources,
+    // Servers hand their keys off before exiting; the kubelet must not cut that short.
+    terminationGracePeriodSeconds:
+      role === 'server' ? spec.servers.drainTimeoutSeconds + TERMINATION_GRACE_BEYOND_DRAIN_SECONDS : 30,
+  };
+}
+
+const fromField = (name: string, fieldPath: string): V1EnvVar => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+
+function httpProbe(path: string, timing: Omit<V1Probe, 'httpGet'>): V1Probe {
+  return { httpGet: { path, port: 'http' }, ...timing };
+}
+
+export const RESTRICTED_CONTAINER_SECURITY_CONTEXT: V1SecurityContext = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+};
+
+export function podSecurityContext(uid: number): V1PodSecurityContext {
+  return { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid, seccompProfile: { type: 'RuntimeDefault' } };
+}
+
+function container(config: DataplanePodConfig): V1Container {
+  const port = config.role === 'server' ? PORT.server : PORT.client;
+  const env: V1EnvVar[] = [
+    ...(config.role === 'server' ? [fromField('NODE_ID', 'metadata.name')] : []),
+    fromField('POD_IP', 'status.podIP'),
+    ...Object.entries(config.env).map(([name, value]) => ({ name, value })),
+  ];
+  return {
+    name: config.role,
+    image: config.image,
+    // The image's entrypoint runs what it is given; DESIGN's process contract.
+    args: ['node', 'dist/dataplane/main.js', config.role],
+    ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
+    env,
+    resources: config.resources,
+    // A server's /readyz turns 200 once it has its keys and serves; a router's once its ring is not empty.
+    readinessProbe: httpProbe('/readyz', { periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 }),
+    livenessProbe: httpProbe('/healthz', { initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 }),
+    securityContext: { ...RESTRICTED_CONTAINER_SECURITY_CONTEXT, readOnlyRootFilesystem: true },
+  };
+}
+
+export function dataplanePodTemplate(ctx: CacheContext, config: DataplanePodConfig): V1PodTemplateSpec {
+  const component = config.role;
+  return {
+    metadata: {
+      labels: childLabels(ctx.cache.metadata.name, component),
+      annotations: { [ANNOTATION.configChecksum]: contentHash(config) },
+    },
+    spec: {
+      containers: [container(config)],
+      terminationGracePeriodSeconds: config.terminationGracePeriodSeconds,
+      securityContext: podSecurityContext(DATAPLANE_UID),
+      // Copies of a key live on different servers; on different nodes too, when the scheduler can.
+      topologySpreadConstraints: [
+        {
+          maxSkew: 1,
+          topologyKey: 'kubernetes.io/hostname',
+          whenUnsatisfiable: 'ScheduleAnyway',
+          labelSelector: { matchLabels: selectorLabels(ctx.cache.metadata.name, component) },
+        },
+      ],
+      enableServiceLinks: false,
+    },
+  };
+}

@@ -1,0 +1,50 @@
+// Everything one DistributedCache should have, as a pure function of it.
+import type { DistributedCache } from '../api/distributed-cache.js';
+import type { ResolvedSpec } from '../api/defaults.js';
+import { desiredClientDeployment, desiredClientHpa, desiredClientService } from './client.js';
+import { cacheContext, type ChildObject } from './context.js';
+import { contentHash } from './hash.js';
+import { ANNOTATION } from './names.js';
+import { desiredServerDeployment, desiredServerHpa, desiredServerPdb } from './server.js';
+import {
+  desiredZooKeeperHeadlessService,
+  desiredZooKeeperPdb,
+  desiredZooKeeperService,
+  desiredZooKeeperStatefulSet,
+} from './zookeeper.js';
+
+/** The kinds of child the operator creates, and prunes when they are no longer wanted. */
+export const CHILD_KINDS = ['StatefulSet', 'Deployment', 'Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler'] as const;
+export type ChildKind = (typeof CHILD_KINDS)[number];
+
+/** Marks an object with a hash of itself, so a later look can tell whether it still is what was applied. */
+export function withAppliedHash<T extends ChildObject>(object: T): T {
+  const hash = contentHash(object);
+  return {
+    ...object,
+    metadata: { ...object.metadata, annotations: { ...object.metadata.annotations, [ANNOTATION.appliedHash]: hash } },
+  };
+}
+
+/** In apply order: ZooKeeper before the data plane that needs it, workloads before their autoscalers. */
+export function desiredChildren(cache: DistributedCache, spec: ResolvedSpec): ChildObject[] {
+  const ctx = cacheContext(cache, spec);
+  const children: Array<ChildObject | undefined> = [
+    desiredZooKeeperHeadlessService(ctx),
+    desiredZooKeeperService(ctx),
+    desiredZooKeeperStatefulSet(ctx),
+    desiredZooKeeperPdb(ctx),
+    desiredServerDeployment(ctx),
+    desiredServerPdb(ctx),
+    desiredClientDeployment(ctx),
+    desiredClientService(ctx),
+    desiredServerHpa(ctx),
+    desiredClientHpa(ctx),
+  ];
+  return children.filter((child): child is ChildObject => child !== undefined).map(withAppliedHash);
+}
+
+/** `Kind/name`: a child's identity within its namespace. */
+export function childKey(object: { kind: string; metadata?: { name?: string } }): string {
+  return `${object.kind}/${object.metadata?.name ?? ''}`;
+}

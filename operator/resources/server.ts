@@ -1,0 +1,70 @@
+// The cache servers: a Deployment, its PodDisruptionBudget, and the HPA that
+// scales the DistributedCache itself (through its scale subresource).
+import type { V1Deployment, V1PodDisruptionBudget, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import { API_VERSION, KIND } from '../api/distributed-cache.js';
+import { childMetadata, type CacheContext, type ChildObject } from './context.js';
+import { dataplanePodConfig, dataplanePodTemplate } from './dataplane-pod.js';
+import { selectorLabels } from './names.js';
+
+export type ServerDeployment = V1Deployment & ChildObject;
+export type PodDisruptionBudget = V1PodDisruptionBudget & ChildObject;
+export type HorizontalPodAutoscaler = V2HorizontalPodAutoscaler & ChildObject;
+
+/** How long the HPA waits before it removes servers, and then only one at a time: each leaving server hands its keys off. */
+export const SERVER_SCALE_DOWN = { stabilizationWindowSeconds: 300, podsPerPeriod: 1, periodSeconds: 60 } as const;
+
+export function desiredServerDeployment(ctx: CacheContext): ServerDeployment {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: childMetadata(ctx, ctx.names.server, 'server'),
+    spec: {
+      // Always the CR's field: `kubectl scale dcache` and the HPA both write that field, never this one.
+      replicas: ctx.spec.servers.replicas,
+      selector: { matchLabels: selectorLabels(ctx.cache.metadata.name, 'server') },
+      // One new server joins (and takes its keys) before an old one leaves.
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      template: dataplanePodTemplate(ctx, dataplanePodConfig(ctx, 'server')),
+    },
+  };
+}
+
+export function desiredServerPdb(ctx: CacheContext): PodDisruptionBudget {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: childMetadata(ctx, ctx.names.server, 'server'),
+    spec: {
+      maxUnavailable: 1,
+      selector: { matchLabels: selectorLabels(ctx.cache.metadata.name, 'server') },
+    },
+  };
+}
+
+/** Undefined when spec.autoscaling is off. */
+export function desiredServerHpa(ctx: CacheContext): HorizontalPodAutoscaler | undefined {
+  const autoscaling = ctx.spec.autoscaling;
+  if (!autoscaling.enabled) return undefined;
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: childMetadata(ctx, ctx.names.server, 'server'),
+    spec: {
+      scaleTargetRef: { apiVersion: API_VERSION, kind: KIND, name: ctx.cache.metadata.name },
+      minReplicas: autoscaling.minReplicas,
+      maxReplicas: autoscaling.maxReplicas,
+      metrics: [
+        {
+          type: 'Resource',
+          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: autoscaling.targetCPUUtilizationPercentage } },
+        },
+      ],
+      behavior: {
+        scaleDown: {
+          stabilizationWindowSeconds: SERVER_SCALE_DOWN.stabilizationWindowSeconds,
+          policies: [{ type: 'Pods', value: SERVER_SCALE_DOWN.podsPerPeriod, periodSeconds: SERVER_SCALE_DOWN.periodSeconds }],
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,176 @@
+// The ZooKeeper ensemble the operator runs (unless spec.zookeeper.connectString
+// names an existing one): a StatefulSet, a headless Service that gives each
+// member a stable DNS name, a client Service, and a PDB for an ensemble.
+//
+// Image: the official `zookeeper` image. Its entrypoint writes zoo.cfg from
+// ZOO_SERVERS and the member id from ZOO_MY_ID, so a member needs no init
+// container: ZOO_MY_ID is the pod's ordinal + 1, taken from its hostname.
+import type { V1PodDisruptionBudget, V1StatefulSet } from '@kubernetes/client-node';
+import type { ZooKeeperSettings } from '../api/defaults.js';
+import { childMetadata, type CacheContext, type ChildObject } from './context.js';
+import { podSecurityContext, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from './dataplane-pod.js';
+import { contentHash } from './hash.js';
+import { ANNOTATION, PORT, childLabels, selectorLabels } from './names.js';
+import type { Service } from './client.js';
+import type { PodDisruptionBudget } from './server.js';
+
+export type ZooKeeperStatefulSet = V1StatefulSet & ChildObject;
+type ManagedZooKeeper = Extract<ZooKeeperSettings, { mode: 'managed' }>;
+
+/** The uid of the official image's `zookeeper` user. */
+export const ZOOKEEPER_UID = 1000;
+const DATA_VOLUME = 'data';
+const DATA_DIR = '/data';
+
+// Kubernetes leaves `$(...)` that names no variable of the container alone,
+// so the shell sees this arithmetic as written.
+const START_MEMBER =
+  'export ZOO_MY_ID=$((${HOSTNAME##*-} + 1)) && exec /docker-entrypoint.sh zkServer.sh start-foreground';
+/** `srvr` answers "Mode: leader|follower|standalone" only while the member serves (it is in a quorum). */
+const SERVING = 'echo srvr | nc -w 2 127.0.0.1 2181 | grep -q "^Mode: "';
+const ALIVE = 'echo ruok | nc -w 2 127.0.0.1 2181 | grep -q imok';
+
+function managed(ctx: CacheContext): ManagedZooKeeper | undefined {
+  return ctx.spec.zookeeper.mode === 'managed' ? ctx.spec.zookeeper : undefined;
+}
+
+/** ZOO_SERVERS: every member by its stable name under the headless Service. */
+export function zooServers(ctx: CacheContext, replicas: number): string {
+  const members = Array.from({ length: replicas }, (_, ordinal) => {
+    const host = `${ctx.names.zookeeper}-${ordinal}.${ctx.names.zookeeperHeadless}.${ctx.namespace}.svc`;
+    return `server.${ordinal + 1}=${host}:${PORT.zookeeperPeer}:${PORT.zookeeperLeaderElection};${PORT.zookeeperClient}`;
+  });
+  return members.join(' ');
+}
+
+export function desiredZooKeeperStatefulSet(ctx: CacheContext): ZooKeeperStatefulSet | undefined {
+  const zk = managed(ctx);
+  if (zk === undefined) return undefined;
+  const name = ctx.cache.metadata.name;
+  const env: Record<string, string> = {
+    ZOO_SERVERS: zooServers(ctx, zk.replicas),
+    // Members bind their quorum ports on every address: a member's own DNS name may not resolve yet.
+    ZOO_CFG_EXTRA: 'quorumListenOnAllIPs=true',
+    ZOO_4LW_COMMANDS_WHITELIST: 'srvr,ruok',
+    ZOO_ADMINSERVER_ENABLED: 'false',
+    ZOO_DATA_LOG_DIR: `${DATA_DIR}/log`,
+    ZK_SERVER_HEAP: '256',
+  };
+  const podConfig = { image: zk.image, env };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: childMetadata(ctx, ctx.names.zookeeper, 'zookeeper'),
+    spec: {
+      replicas: zk.replicas,
+      serviceName: ctx.names.zookeeperHeadless,
+      // Members must start together: none is ready before a quorum is.
+      podManagementPolicy: 'Parallel',
+      selector: { matchLabels: selectorLabels(name, 'zookeeper') },
+      updateStrategy: { type: 'RollingUpdate' },
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Retain' },
+      template: {
+        metadata: {
+          labels: childLabels(name, 'zookeeper'),
+          annotations: { [ANNOTATION.configChecksum]: contentHash(podConfig) },
+        },
+        spec: {
+          securityContext: podSecurityContext(ZOOKEEPER_UID),
+          enableServiceLinks: false,
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              topologyKey: 'kubernetes.io/hostname',
+              whenUnsatisfiable: 'ScheduleAnyway',
+              labelSelector: { matchLabels: selectorLabels(name, 'zookeeper') },
+            },
+          ],
+          containers: [
+            {
+              name: 'zookeeper',
+              image: zk.image,
+              command: ['bash', '-c', START_MEMBER],
+              env: Object.entries(env).map(([key, value]) => ({ name: key, value })),
+              ports: [
+                { name: 'client', containerPort: PORT.zookeeperClient, protocol: 'TCP' },
+                { name: 'peer', containerPort: PORT.zookeeperPeer, protocol: 'TCP' },
+                { name: 'leader-election', containerPort: PORT.zookeeperLeaderElection, protocol: 'TCP' },
+              ],
+              resources: { requests: { cpu: '100m', memory: '384Mi' }, limits: { memory: '512Mi' } },
+              readinessProbe: { exec: { command: ['bash', '-c', SERVING] }, periodSeconds: 5, timeoutSeconds: 5 },
+              livenessProbe: {
+                exec: { command: ['bash', '-c', ALIVE] },
+                initialDelaySeconds: 15,
+                periodSeconds: 10,
+                timeoutSeconds: 5,
+              },
+              volumeMounts: [{ name: DATA_VOLUME, mountPath: DATA_DIR }],
+              // The entrypoint writes zoo.cfg into the image's /conf, so the root filesystem stays writable.
+              securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+            },
+          ],
+        },
+      },
+      volumeClaimTemplates: [
+        {
+          metadata: { name: DATA_VOLUME, labels: childLabels(name, 'zookeeper') },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            resources: { requests: { storage: zk.storage.size } },
+            ...(zk.storage.storageClassName !== undefined ? { storageClassName: zk.storage.storageClassName } : {}),
+          },
+        },
+      ],
+    },
+  };
+}
+
+export function desiredZooKeeperHeadlessService(ctx: CacheContext): Service | undefined {
+  if (managed(ctx) === undefined) return undefined;
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: childMetadata(ctx, ctx.names.zookeeperHeadless, 'zookeeper'),
+    spec: {
+      clusterIP: 'None',
+      // Members find each other before any of them is ready.
+      publishNotReadyAddresses: true,
+      selector: selectorLabels(ctx.cache.metadata.name, 'zookeeper'),
+      ports: [
+        { name: 'client', port: PORT.zookeeperClient, targetPort: 'client', protocol: 'TCP' },
+        { name: 'peer', port: PORT.zookeeperPeer, targetPort: 'peer', protocol: 'TCP' },
+        { name: 'leader-election', port: PORT.zookeeperLeaderElection, targetPort: 'leader-election', protocol: 'TCP' },
+      ],
+    },
+  };
+}
+
+export function desiredZooKeeperService(ctx: CacheContext): Service | undefined {
+  if (managed(ctx) === undefined) return undefined;
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: childMetadata(ctx, ctx.names.zookeeper, 'zookeeper'),
+    spec: {
+      type: 'ClusterIP',
+      selector: selectorLabels(ctx.cache.metadata.name, 'zookeeper'),
+      ports: [{ name: 'client', port: PORT.zookeeperClient, targetPort: 'client', protocol: 'TCP' }],
+    },
+  };
+}
+
+/** Only for an ensemble (3 or more members): keeps a quorum through voluntary disruptions. */
+export function desiredZooKeeperPdb(ctx: CacheContext): PodDisruptionBudget | undefined {
+  const zk = managed(ctx);
+  if (zk === undefined || zk.replicas < 3) return undefined;
+  const budget: V1PodDisruptionBudget['spec'] = {
+    maxUnavailable: 1,
+    selector: { matchLabels: selectorLabels(ctx.cache.metadata.name, 'zookeeper') },
+  };
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: childMetadata(ctx, ctx.names.zookeeper, 'zookeeper'),
+    spec: budget,
+  };
+}

@@ -1,0 +1,64 @@
+import { expect } from 'chai';
+import type { V1Container } from '@kubernetes/client-node';
+import type { DistributedCacheSpec } from '../../../operator/api/distributed-cache.js';
+import { desiredClientDeployment, desiredClientHpa, desiredClientService } from '../../../operator/resources/client.js';
+import { contextFor, envOf } from '../../support/operator-fixtures.js';
+
+const deployment = (spec: DistributedCacheSpec = {}) => desiredClientDeployment(contextFor(spec));
+const container = (spec: DistributedCacheSpec = {}) => deployment(spec).spec?.template.spec?.containers[0] as V1Container;
+
+describe('operator resources: the routers', () => {
+  it('is a Deployment named N-client running `node dist/dataplane/main.js client`', () => {
+    const d = deployment();
+    expect(d.metadata.name).to.equal('demo-client');
+    expect(d.metadata.labels?.['app.kubernetes.io/component']).to.equal('client');
+    expect(d.metadata.ownerReferences?.[0]).to.deep.include({ kind: 'DistributedCache', name: 'demo', controller: true });
+    expect(container().args).to.deep.equal(['node', 'dist/dataplane/main.js', 'client']);
+  });
+
+  it('passes the settings a router reads, and none that only servers read', () => {
+    const { values, fields } = envOf(container({ replicationFactor: 3 }));
+    expect(values).to.deep.include({ PORT: '5000', ZK_CONNECT: 'demo-zookeeper.shop.svc:2181', CACHE_NAME: 'shop.demo', REPLICATION_FACTOR: '3', LOG_LEVEL: 'info' });
+    expect(values).to.not.have.any.keys('MAX_MEMORY', 'DRAIN_TIMEOUT', 'MAX_ENTRIES');
+    expect(fields).to.deep.equal({ POD_IP: 'status.podIP' });
+  });
+
+  const replicas: Array<[string, DistributedCacheSpec, number | undefined]> = [
+    ['spec.clients.replicas', { clients: { replicas: 4 } }, 4],
+    ['the default', {}, 1],
+    ['nothing: the HPA owns it', { clients: { replicas: 4, autoscaling: { enabled: true } } }, undefined],
+  ];
+  for (const [what, spec, expected] of replicas) {
+    it(`sets the replica count to ${what}`, () => {
+      expect(deployment(spec).spec?.replicas).to.equal(expected);
+      expect(Object.keys(deployment(spec).spec ?? {}).includes('replicas')).to.equal(expected !== undefined);
+    });
+  }
+
+  const services: Array<[DistributedCacheSpec, { type: string; port: number; nodePort?: number }]> = [
+    [{}, { type: 'ClusterIP', port: 5000 }],
+    [{ clients: { service: { type: 'NodePort', port: 80, nodePort: 30080 } } }, { type: 'NodePort', port: 80, nodePort: 30080 }],
+    [{ clients: { service: { type: 'LoadBalancer' } } }, { type: 'LoadBalancer', port: 5000 }],
+  ];
+  for (const [spec, expected] of services) {
+    it(`serves the public API on a ${expected.type} Service N-client, port ${expected.port}`, () => {
+      const ctx = contextFor(spec);
+      const service = desiredClientService(ctx);
+      expect(service.metadata.name).to.equal('demo-client');
+      expect(service.spec?.type).to.equal(expected.type);
+      expect(service.spec?.ports).to.deep.equal([
+        { name: 'http', port: expected.port, targetPort: 'http', protocol: 'TCP', ...(expected.nodePort ? { nodePort: expected.nodePort } : {}) },
+      ]);
+      expect(service.spec?.selector).to.deep.equal(desiredClientDeployment(ctx).spec?.selector.matchLabels);
+    });
+  }
+
+  it('has an HPA on the client Deployment only while clients.autoscaling is on', () => {
+    expect(desiredClientHpa(contextFor())).to.equal(undefined);
+    const hpa = desiredClientHpa(contextFor({ clients: { autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 8, targetCPUUtilizationPercentage: 60 } } }));
+    expect(hpa?.metadata.name).to.equal('demo-client');
+    expect(hpa?.spec?.scaleTargetRef).to.deep.equal({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'demo-client' });
+    expect([hpa?.spec?.minReplicas, hpa?.spec?.maxReplicas]).to.deep.equal([2, 8]);
+    expect(hpa?.spec?.metrics?.[0]?.resource?.target.averageUtilization).to.equal(60);
+  });
+});

@@ -1,0 +1,203 @@
+// reconcile(key) against an in-memory cluster: what it writes, and when it
+// writes nothing. (The integration suite runs it against a real API server.)
+import { expect } from 'chai';
+import { pino } from 'pino';
+import type { DistributedCache, DistributedCacheSpec, DistributedCacheStatus } from '../../../operator/api/distributed-cache.js';
+import {
+  Reconciler,
+  ReconcileError,
+  type ClusterState,
+  type ClusterWriter,
+  type EventRecorder,
+  type EventType,
+} from '../../../operator/reconcile/reconciler.js';
+import { childKey } from '../../../operator/resources/desired-state.js';
+import type { ChildObject } from '../../../operator/resources/context.js';
+import { aCache, TEST_DEFAULTS } from '../../support/operator-fixtures.js';
+
+/** A cluster that stores what is applied (as the API server would, minus defaulting) and counts writes. */
+class MemoryCluster implements ClusterState, ClusterWriter, EventRecorder {
+  readonly caches = new Map<string, DistributedCache>();
+  readonly objects = new Map<string, ChildObject>();
+  readonly writes: string[] = [];
+  readonly events: Array<{ type: EventType; reason: string; note: string }> = [];
+  failApplyOf: string | undefined;
+  private version = 0;
+
+  cache(namespace: string, name: string): DistributedCache | undefined {
+    return this.caches.get(`${namespace}/${name}`);
+  }
+
+  childrenOf(cache: DistributedCache): ChildObject[] {
+    return [...this.objects.values()].filter((o) => o.metadata.ownerReferences?.some((r) => r.uid === cache.metadata.uid));
+  }
+
+  async apply(object: ChildObject): Promise<{ object: ChildObject; created: boolean }> {
+    const key = childKey(object);
+    if (this.failApplyOf === key) throw new Error(`${key} is forbidden`);
+    this.writes.push(`apply ${key}`);
+    const created = !this.objects.has(key);
+    const stored = { ...structuredClone(object), metadata: { ...object.metadata, resourceVersion: String(++this.version) } };
+    this.objects.set(key, stored);
+    return { object: stored, created };
+  }
+
+  async delete(object: ChildObject): Promise<void> {
+    this.writes.push(`delete ${childKey(object)}`);
+    this.objects.delete(childKey(object));
+  }
+
+  async applyStatus(cache: DistributedCache, status: DistributedCacheStatus): Promise<void> {
+    this.writes.push('status');
+    const key = `${cache.metadata.namespace}/${cache.metadata.name}`;
+    const current = this.caches.get(key);
+    if (current !== undefined) this.caches.set(key, { ...current, status: structuredClone(status) });
+  }
+
+  record(_cache: DistributedCache, type: EventType, reason: string, note: string): void {
+    this.events.push({ type, reason, note });
+  }
+
+  /** What a kubelet and the workload controllers would report once every pod runs and is ready. */
+  allPodsReady(): void {
+    for (const object of this.objects.values()) {
+      const spec = object['spec'] as { replicas?: number } | undefined;
+      if (object.kind !== 'Deployment' && object.kind !== 'StatefulSet') continue;
+      const replicas = spec?.replicas ?? 1;
+      object['status'] = { observedGeneration: 1, replicas, readyReplicas: replicas, updatedReplicas: replicas };
+      object.metadata.generation = 1;
+    }
+  }
+
+  setSpec(spec: DistributedCacheSpec): void {
+    const cache = this.caches.get('shop/demo') as DistributedCache;
+    this.caches.set('shop/demo', { ...cache, spec, metadata: { ...cache.metadata, generation: (cache.metadata.generation ?? 1) + 1 } });
+  }
+
+  takeWrites(): string[] {
+    return this.writes.splice(0);
+  }
+}
+
+function setUp(spec: DistributedCacheSpec = {}): { cluster: MemoryCluster; reconciler: Reconciler } {
+  const cluster = new MemoryCluster();
+  cluster.caches.set('shop/demo', aCache(spec));
+  const reconciler = new Reconciler({
+    state: cluster,
+    writer: cluster,
+    events: cluster,
+    defaults: TEST_DEFAULTS,
+    logger: pino({ level: 'silent' }),
+    now: () => new Date('2026-11-25T12:00:00Z'),
+  });
+  return { cluster, reconciler };
+}
+
+describe('operator reconcile: one DistributedCache', () => {
+  it('creates every child, then writes the status, and records what it created', async () => {
+    const { cluster, reconciler } = setUp();
+    expect(await reconciler.reconcile('shop/demo')).to.deep.equal({ outcome: 'done' });
+    expect(cluster.takeWrites()).to.deep.equal([
+      'apply Service/demo-zookeeper-headless',
+      'apply Service/demo-zookeeper',
+      'apply StatefulSet/demo-zookeeper',
+      'apply Deployment/demo-server',
+      'apply PodDisruptionBudget/demo-server',
+      'apply Deployment/demo-client',
+      'apply Service/demo-client',
+      'status',
+    ]);
+    expect(cluster.events.filter((e) => e.reason === 'Created')).to.have.length(7);
+    const status = cluster.cache('shop', 'demo')?.status;
+    expect(status?.observedGeneration).to.equal(1);
+    expect(status?.conditions?.map((c) => [c.type, c.status])).to.deep.equal([['Ready', 'False'], ['Progressing', 'True'], ['Degraded', 'False']]);
+  });
+
+  it('writes nothing at all when nothing changed', async () => {
+    const { cluster, reconciler } = setUp();
+    await reconciler.reconcile('shop/demo');
+    cluster.takeWrites();
+    await reconciler.reconcile('shop/demo');
+    await reconciler.reconcile('shop/demo');
+    expect(cluster.takeWrites()).to.deep.equal([]);
+  });
+
+  it('reports Ready once the pods are, with an Event', async () => {
+    const { cluster, reconciler } = setUp();
+    await reconciler.reconcile('shop/demo');
+    cluster.allPodsReady();
+    await reconciler.reconcile('shop/demo');
+    expect(cluster.takeWrites()).to.deep.equal([
+      ...[
+        'Service/demo-zookeeper-headless', 'Service/demo-zookeeper', 'StatefulSet/demo-zookeeper', 'Deployment/demo-server',
+        'PodDisruptionBudget/demo-server', 'Deployment/demo-client', 'Service/demo-client',
+      ].map((k) => `apply ${k}`),
+      'status',
+      'status',
+    ]);
+    const ready = cluster.cache('shop', 'demo')?.status?.conditions?.find((c) => c.type === 'Ready');
+    expect(ready).to.deep.include({ status: 'True', reason: 'Available' });
+    expect(cluster.events.map((e) => e.reason)).to.include('Available');
+  });
+
+  it('puts back a child that was deleted', async () => {
+    const { cluster, reconciler } = setUp();
+    await reconciler.reconcile('shop/demo');
+    cluster.takeWrites();
+    cluster.objects.delete('Service/demo-client');
+    await reconciler.reconcile('shop/demo');
+    expect(cluster.takeWrites()).to.deep.equal(['apply Service/demo-client']);
+  });
+
+  it('applies only the children a spec change touches', async () => {
+    const { cluster, reconciler } = setUp();
+    await reconciler.reconcile('shop/demo');
+    cluster.takeWrites();
+    cluster.setSpec({ servers: { replicas: 5 } });
+    await reconciler.reconcile('shop/demo');
+    expect(cluster.takeWrites()).to.deep.equal(['apply Deployment/demo-server', 'status']);
+    expect(cluster.cache('shop', 'demo')?.status?.observedGeneration).to.equal(2);
+  });
+
+  it('deletes the HPAs when autoscaling is turned off, and the ensemble when connectString takes over', async () => {
+    const { cluster, reconciler } = setUp({ autoscaling: { enabled: true }, clients: { autoscaling: { enabled: true } } });
+    await reconciler.reconcile('shop/demo');
+    expect(cluster.objects.has('HorizontalPodAutoscaler/demo-server')).to.equal(true);
+    cluster.takeWrites();
+    cluster.setSpec({ zookeeper: { connectString: 'zk:2181' } });
+    await reconciler.reconcile('shop/demo');
+    const writes = cluster.takeWrites();
+    expect(writes.filter((w) => w.startsWith('delete')).sort()).to.deep.equal([
+      'delete HorizontalPodAutoscaler/demo-client',
+      'delete HorizontalPodAutoscaler/demo-server',
+      'delete Service/demo-zookeeper',
+      'delete Service/demo-zookeeper-headless',
+      'delete StatefulSet/demo-zookeeper',
+    ]);
+    expect(writes).to.include('apply Deployment/demo-server');
+  });
+
+  it('reports a failed apply as Degraded, goes on with the other children, and fails so that it is retried', async () => {
+    const { cluster, reconciler } = setUp();
+    cluster.failApplyOf = 'Deployment/demo-server';
+    const failure = await reconciler.reconcile('shop/demo').then(() => undefined, (error: unknown) => error);
+    expect(failure).to.be.instanceOf(ReconcileError);
+    expect(cluster.objects.has('Deployment/demo-client')).to.equal(true);
+    const degraded = cluster.cache('shop', 'demo')?.status?.conditions?.find((c) => c.type === 'Degraded');
+    expect(degraded).to.deep.include({ status: 'True', reason: 'ReconcileError', message: 'Deployment/demo-server is forbidden' });
+    expect(cluster.events.some((e) => e.type === 'Warning' && e.reason === 'ReconcileError')).to.equal(true);
+
+    cluster.failApplyOf = undefined;
+    await reconciler.reconcile('shop/demo');
+    expect(cluster.cache('shop', 'demo')?.status?.conditions?.find((c) => c.type === 'Degraded')?.status).to.equal('False');
+  });
+
+  it('does nothing for a cache that is gone or being deleted', async () => {
+    const { cluster, reconciler } = setUp();
+    expect(await reconciler.reconcile('shop/other')).to.deep.equal({ outcome: 'done' });
+    const cache = cluster.caches.get('shop/demo') as DistributedCache;
+    cluster.caches.set('shop/demo', { ...cache, metadata: { ...cache.metadata, deletionTimestamp: '2026-11-25T12:00:00Z' } });
+    await reconciler.reconcile('shop/demo');
+    expect(cluster.takeWrites()).to.deep.equal([]);
+  });
+});

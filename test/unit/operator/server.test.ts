@@ -1,0 +1,153 @@
+import { expect } from 'chai';
+import type { V1Container } from '@kubernetes/client-node';
+import type { DistributedCacheSpec } from '../../../operator/api/distributed-cache.js';
+import { desiredServerDeployment, desiredServerHpa, desiredServerPdb } from '../../../operator/resources/server.js';
+import { ANNOTATION } from '../../../operator/resources/names.js';
+import { contextFor, envOf } from '../../support/operator-fixtures.js';
+
+const deployment = (spec: DistributedCacheSpec = {}) => desiredServerDeployment(contextFor(spec));
+const container = (spec: DistributedCacheSpec = {}) => deployment(spec).spec?.template.spec?.containers[0] as V1Container;
+const checksum = (spec: DistributedCacheSpec) => deployment(spec).spec?.template.metadata?.annotations?.[ANNOTATION.configChecksum];
+
+describe('operator resources: the cache servers', () => {
+  for (const replicas of [0, 1, 3, 10]) {
+    it(`runs spec.servers.replicas (${replicas}) servers, the field kubectl scale and the HPA write`, () => {
+      expect(deployment({ servers: { replicas } }).spec?.replicas).to.equal(replicas);
+    });
+  }
+
+  it('is a Deployment named N-server, labelled and owned by the cache, whose selector matches its pods', () => {
+    const d = deployment();
+    expect(d.metadata.name).to.equal('demo-server');
+    expect(d.metadata.labels).to.deep.equal({
+      'app.kubernetes.io/name': 'distributed-cache',
+      'app.kubernetes.io/instance': 'demo',
+      'app.kubernetes.io/component': 'server',
+      'app.kubernetes.io/managed-by': 'distributed-cache-operator',
+    });
+    expect(d.metadata.ownerReferences).to.have.length(1);
+    expect(d.metadata.ownerReferences?.[0]).to.deep.include({ kind: 'DistributedCache', name: 'demo', controller: true });
+    expect(d.spec?.template.metadata?.labels).to.deep.include(d.spec?.selector.matchLabels);
+  });
+
+  it('runs `node dist/dataplane/main.js server` from spec.image, else the operator default', () => {
+    expect(container().args).to.deep.equal(['node', 'dist/dataplane/main.js', 'server']);
+    expect(container().image).to.equal('distributed-cache:test');
+    expect(container({ image: 'registry.example/cache:2' }).image).to.equal('registry.example/cache:2');
+  });
+
+  it('passes the data plane its settings: the process contract of DESIGN', () => {
+    const { values, fields } = envOf(container({ replicationFactor: 3, servers: { maxMemory: '1Gi', maxEntries: 5000, drainTimeoutSeconds: 45 }, logLevel: 'debug' }));
+    expect(fields).to.deep.equal({ NODE_ID: 'metadata.name', POD_IP: 'status.podIP' });
+    expect(values).to.deep.include({
+      PORT: '8080',
+      ZK_CONNECT: 'demo-zookeeper.shop.svc:2181',
+      CACHE_NAME: 'shop.demo',
+      REPLICATION_FACTOR: '3',
+      MAX_MEMORY: '1Gi',
+      MAX_ENTRIES: '5000',
+      DRAIN_TIMEOUT: '45s',
+      LOG_LEVEL: 'debug',
+    });
+  });
+
+  it('points ZK_CONNECT at an existing ensemble when connectString is set, and leaves MAX_ENTRIES out unless set', () => {
+    const { values } = envOf(container({ zookeeper: { connectString: 'zk-a:2181,zk-b:2181/apps' } }));
+    expect(values['ZK_CONNECT']).to.equal('zk-a:2181,zk-b:2181/apps');
+    expect(values).to.not.have.property('MAX_ENTRIES');
+  });
+
+  const drains: Array<[number, number]> = [
+    [30, 45],
+    [1, 16],
+    [600, 615],
+  ];
+  for (const [drain, grace] of drains) {
+    it(`gives pods ${grace}s to terminate when the drain takes up to ${drain}s`, () => {
+      const pod = deployment({ servers: { drainTimeoutSeconds: drain } }).spec?.template.spec;
+      expect(pod?.terminationGracePeriodSeconds).to.equal(grace).and.be.greaterThan(drain);
+    });
+  }
+
+  it('probes readiness on /readyz (200 once the server has its keys) and liveness on /healthz', () => {
+    const c = container();
+    expect(c.readinessProbe?.httpGet).to.deep.equal({ path: '/readyz', port: 'http' });
+    expect(c.livenessProbe?.httpGet).to.deep.equal({ path: '/healthz', port: 'http' });
+    expect(c.ports).to.deep.equal([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+  });
+
+  it('runs as non-root with a read-only root filesystem', () => {
+    const pod = deployment().spec?.template.spec;
+    expect(pod?.securityContext).to.deep.include({ runAsNonRoot: true, runAsUser: 1000 });
+    expect(pod?.containers[0]?.securityContext).to.deep.equal({
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      readOnlyRootFilesystem: true,
+    });
+  });
+
+  it('sizes memory from maxMemory and caps the V8 heap below the limit, unless resources are given', () => {
+    expect(container({ servers: { maxMemory: '1Gi' } }).resources).to.deep.equal({
+      requests: { cpu: '250m', memory: '1664Mi' },
+      limits: { memory: '1664Mi' },
+    });
+    expect(envOf(container({ servers: { maxMemory: '1Gi' } })).values['NODE_OPTIONS']).to.equal('--max-old-space-size=1248');
+    const given = { requests: { cpu: '2', memory: '4Gi' }, limits: { memory: '4Gi' } };
+    expect(container({ servers: { resources: given } }).resources).to.deep.equal(given);
+  });
+
+  it('adds one new server before an old one leaves when it rolls', () => {
+    expect(deployment().spec?.strategy).to.deep.equal({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+  });
+
+  describe('the config checksum on the pod template', () => {
+    const changes: Array<[string, DistributedCacheSpec]> = [
+      ['maxMemory', { servers: { maxMemory: '512Mi' } }],
+      ['replicationFactor', { replicationFactor: 3 }],
+      ['image', { image: 'other:1' }],
+      ['the ZooKeeper ensemble', { zookeeper: { connectString: 'zk:2181' } }],
+      ['resources', { servers: { resources: { requests: { cpu: '1' } } } }],
+      ['the drain timeout', { servers: { drainTimeoutSeconds: 60 } }],
+    ];
+    for (const [what, spec] of changes) {
+      it(`changes (and so rolls the servers) with ${what}`, () => {
+        expect(checksum(spec)).to.match(/^[0-9a-f]{16}$/).and.not.equal(checksum({}));
+      });
+    }
+    it('does not change with the replica count or the clients', () => {
+      expect(checksum({ servers: { replicas: 7 }, clients: { replicas: 4 } })).to.equal(checksum({}));
+    });
+  });
+
+  it('keeps a PodDisruptionBudget of one server at a time', () => {
+    const pdb = desiredServerPdb(contextFor());
+    expect(pdb.metadata.name).to.equal('demo-server');
+    expect(pdb.spec).to.deep.equal({
+      maxUnavailable: 1,
+      selector: { matchLabels: deployment().spec?.selector.matchLabels },
+    });
+  });
+
+  describe('the HPA', () => {
+    it('does not exist while spec.autoscaling is off', () => {
+      expect(desiredServerHpa(contextFor({}))).to.equal(undefined);
+    });
+
+    it('scales the DistributedCache itself through its scale subresource, on server CPU', () => {
+      const hpa = desiredServerHpa(contextFor({ autoscaling: { enabled: true, minReplicas: 4, maxReplicas: 12, targetCPUUtilizationPercentage: 65 } }));
+      expect(hpa?.metadata.name).to.equal('demo-server');
+      expect(hpa?.spec?.scaleTargetRef).to.deep.equal({ apiVersion: 'cache.distributed.dev/v1alpha1', kind: 'DistributedCache', name: 'demo' });
+      expect(hpa?.spec?.minReplicas).to.equal(4);
+      expect(hpa?.spec?.maxReplicas).to.equal(12);
+      expect(hpa?.spec?.metrics).to.deep.equal([
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 65 } } },
+      ]);
+    });
+
+    it('removes servers one at a time after a stabilization window, so hand-offs do not pile up', () => {
+      const scaleDown = desiredServerHpa(contextFor({ autoscaling: { enabled: true } }))?.spec?.behavior?.scaleDown;
+      expect(scaleDown?.stabilizationWindowSeconds).to.be.greaterThan(0);
+      expect(scaleDown?.policies).to.deep.equal([{ type: 'Pods', value: 1, periodSeconds: 60 }]);
+    });
+  });
+});
