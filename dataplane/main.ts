@@ -2,7 +2,8 @@
 import { ConfigError, parseConfig, usage, type Role } from './config/settings.js';
 import { createLogger } from './observability/logger.js';
 import { startClient } from './client/client-process.js';
-import { startServer, type RunningProcess } from './server/server-process.js';
+import type { RunningProcess } from './running-process.js';
+import { startServer } from './server/server-process.js';
 
 const ROLES: readonly Role[] = ['server', 'client'];
 

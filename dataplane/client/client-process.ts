@@ -2,7 +2,7 @@
 // routes every key through it. While ZooKeeper is unreachable the last view
 // stays in force.
 import type { DataplaneConfig } from '../config/settings.js';
-import { createApp, listen } from '../http/app.js';
+import { closeServer, createApp, listen } from '../http/app.js';
 import { healthRoutes } from '../http/health-routes.js';
 import { publicRoutes } from '../http/public-routes.js';
 import { MemberWatcher } from '../membership/member-watcher.js';
@@ -10,7 +10,7 @@ import { reportConnection, ZkSession } from '../membership/zk-session.js';
 import type { Logger } from '../observability/logger.js';
 import { DataplaneMetrics } from '../observability/metrics.js';
 import { RingView } from '../ring/ring-view.js';
-import { closeServer, type RunningProcess } from '../server/server-process.js';
+import type { RunningProcess } from '../running-process.js';
 import { HybridLogicalClock } from '../version/hlc.js';
 import { RouterBackend } from './router-backend.js';
 import { ServerChannels } from '../transport/server-channels.js';

@@ -37,3 +37,19 @@ export function listen(app: Koa, host: string, port: number): Promise<Server> {
     });
   });
 }
+
+/** Stops accepting connections and waits for in-flight requests, up to a deadline. */
+export function closeServer(server: Server, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const deadline = setTimeout(() => {
+      server.closeAllConnections();
+      resolve();
+    }, timeoutMs);
+    deadline.unref();
+    server.close(() => {
+      clearTimeout(deadline);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

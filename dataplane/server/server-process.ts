@@ -2,8 +2,9 @@
 // and the SIGTERM path (leaving → hand keys off → deregister → finish
 // in-flight requests → exit).
 import type { Server } from 'node:http';
+import type { RunningProcess } from '../running-process.js';
 import type { DataplaneConfig } from '../config/settings.js';
-import { createApp, listen } from '../http/app.js';
+import { closeServer, createApp, listen } from '../http/app.js';
 import { healthRoutes } from '../http/health-routes.js';
 import { publicRoutes } from '../http/public-routes.js';
 import { MemberRegistration } from '../membership/registration.js';
@@ -20,11 +21,6 @@ import { pullRoutes } from './handoff/pull-route.js';
 import { internalRoutes } from './internal-routes.js';
 import { LocalBackend } from './local-backend.js';
 import { storeMetrics } from './store-metrics.js';
-
-export interface RunningProcess {
-  /** Stops the process's work; resolves when it is safe to exit. */
-  shutdown(): Promise<void>;
-}
 
 /** How long shutdown waits for each ZooKeeper step before going on without it. */
 const ZK_SHUTDOWN_STEP_MS = 3000;
@@ -99,21 +95,5 @@ function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
       clearTimeout(timer);
       resolve();
     });
-  });
-}
-
-/** Stops accepting connections and waits for in-flight requests, up to a deadline. */
-export function closeServer(server: Server, timeoutMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const deadline = setTimeout(() => {
-      server.closeAllConnections();
-      resolve();
-    }, timeoutMs);
-    deadline.unref();
-    server.close(() => {
-      clearTimeout(deadline);
-      resolve();
-    });
-    server.closeIdleConnections();
   });
 }
