@@ -2,15 +2,15 @@
 // labels stay low-cardinality (route templates, never keys).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { MEMBER_STATES, type Member } from '../membership/member.js';
-import { RequestMetrics } from './request-metrics.js';
+import { HotPathCounter, RequestMetrics } from './request-metrics.js';
 
 export class DataplaneMetrics {
   readonly registry = new Registry();
 
   readonly requests = new RequestMetrics(this.registry);
 
-  readonly hits = new Counter({ name: 'dcache_hits_total', help: 'Reads that found the key', registers: [this.registry] });
-  readonly misses = new Counter({ name: 'dcache_misses_total', help: 'Reads that did not find the key', registers: [this.registry] });
+  readonly hits = new HotPathCounter(this.registry, 'dcache_hits_total', 'Reads that found the key');
+  readonly misses = new HotPathCounter(this.registry, 'dcache_misses_total', 'Reads that did not find the key');
 
   readonly ringEpoch = new Gauge({ name: 'dcache_ring_epoch', help: 'Ring epoch: how many membership views this process has built', registers: [this.registry] });
   readonly ringMembers = new Gauge({

@@ -28,6 +28,19 @@ function scrapeOnly(name: string, help: string, type: 'counter' | 'histogram', v
   return metric as unknown as Metric;
 }
 
+/** A label-less counter for the hot path: a plain number, read when scraped. */
+export class HotPathCounter {
+  private value = 0;
+
+  constructor(registry: Registry, name: string, help: string) {
+    registry.registerMetric(scrapeOnly(name, help, 'counter', () => [{ labels: {}, value: this.value }]));
+  }
+
+  inc(by = 1): void {
+    this.value += by;
+  }
+}
+
 export class RequestMetrics {
   private readonly counts = new Map<string, { labels: { route: string; method: string; status: string }; value: number }>();
   private readonly latency = new Map<string, LatencySeries>();
