@@ -27,7 +27,7 @@ export async function startClient(config: DataplaneConfig, logger: Logger): Prom
   // server whose session expired comes straight back, and a crashed one
   // just refuses the connection.
   const view = new RingView({ replicationFactor: config.replicationFactor, settleGraceMs: SETTLE_GRACE_MS, departedGraceMs: SETTLE_GRACE_MS });
-  const channels = new ServerChannels();
+  const channels = new ServerChannels(config.coalesce);
   // Each router stamps its own writes; its id breaks ties between routers.
   const clock = new HybridLogicalClock(`${hostname()}:${config.port}:${process.pid}`);
 

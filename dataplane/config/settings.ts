@@ -22,6 +22,7 @@ export interface DataplaneConfig {
   maxEntries: number | undefined;
   drainTimeoutMs: number;
   logLevel: LogLevel;
+  coalesce: boolean;
 }
 
 /** A setting that cannot be used; the message names it so the operator can fix it. */
@@ -51,6 +52,7 @@ export const SETTINGS = {
   maxMemory: { env: 'MAX_MEMORY', flag: '--max-memory', roles: ['server'], describe: 'LRU bound on stored bytes, e.g. 256Mi (default 256Mi)' },
   maxEntries: { env: 'MAX_ENTRIES', flag: '--max-entries', roles: ['server'], describe: 'optional LRU bound on the number of keys' },
   drainTimeout: { env: 'DRAIN_TIMEOUT', flag: '--drain-timeout', roles: ['server'], describe: 'longest hand-off on SIGTERM (default 30s)' },
+  coalesce: { env: 'ROUTER_COALESCE', flag: '--router-coalesce', roles: ['client'], describe: 'on|off: batch requests for the same server per event-loop turn (default on; off only to measure what it buys)' },
   logLevel: { env: 'LOG_LEVEL', flag: '--log-level', roles: ['server', 'client'], describe: `pino level: ${LOG_LEVELS.join(', ')} (default info)` },
 } as const satisfies Record<string, SettingSpec>;
 
@@ -152,6 +154,9 @@ export function parseConfig(
   const sessionText = raw('zkSessionTimeout');
   const zkSessionTimeoutMs = sessionText === undefined ? 10_000 : durationIn(label('zkSessionTimeout'), sessionText, 1000);
 
+  const coalesceText = raw('coalesce') ?? 'on';
+  if (coalesceText !== 'on' && coalesceText !== 'off') throw new ConfigError(label('coalesce'), `"${coalesceText}" must be on or off`);
+
   const level = raw('logLevel') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(level)) {
     throw new ConfigError(label('logLevel'), `"${level}" is not one of ${LOG_LEVELS.join(', ')}`);
@@ -159,7 +164,7 @@ export function parseConfig(
 
   return {
     role, zkConnect, zkSessionTimeoutMs, cacheName, host, port, nodeId, advertiseAddress,
-    replicationFactor, maxMemoryBytes, maxEntries, drainTimeoutMs, logLevel: level as LogLevel,
+    replicationFactor, maxMemoryBytes, maxEntries, drainTimeoutMs, logLevel: level as LogLevel, coalesce: coalesceText === 'on',
   };
 }
 

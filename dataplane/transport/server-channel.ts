@@ -44,7 +44,8 @@ export class ServerChannel {
   private pending: PendingOp[] = [];
   private flushScheduled = false;
 
-  constructor(readonly address: string) {
+  /** With `coalesce` off every op travels alone (for measuring what coalescing buys). */
+  constructor(readonly address: string, private readonly coalesce = true) {
     this.pool = new Pool(`http://${address}`, {
       connections: CONNECTIONS_PER_SERVER,
       headersTimeout: UPSTREAM_TIMEOUT_MS,
@@ -56,7 +57,7 @@ export class ServerChannel {
   send(op: BatchOp): Promise<BatchResult> {
     return new Promise((resolve, reject) => {
       this.pending.push({ op, resolve, reject });
-      if (this.pending.length >= MAX_OPS_PER_BATCH) {
+      if (this.pending.length >= MAX_OPS_PER_BATCH || !this.coalesce) {
         this.flush();
       } else if (!this.flushScheduled) {
         this.flushScheduled = true;

@@ -6,10 +6,12 @@ import { ServerChannel } from './server-channel.js';
 export class ServerChannels {
   private readonly byAddress = new Map<string, ServerChannel>();
 
+  constructor(private readonly coalesce = true) {}
+
   get(address: string): ServerChannel {
     let channel = this.byAddress.get(address);
     if (!channel) {
-      channel = new ServerChannel(address);
+      channel = new ServerChannel(address, this.coalesce);
       this.byAddress.set(address, channel);
     }
     return channel;

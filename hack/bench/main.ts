@@ -122,6 +122,11 @@ async function main(): Promise<void> {
       await prefill(url, hasBatchApi);
       for (const op of ['POST', 'GET'] as const) record(target, op, await run(target, url, op));
     }
+    // The same path with coalescing off: what batching per event-loop turn buys, and what it costs in latency.
+    const uncoalesced = await cluster.addClient({ ROUTER_COALESCE: 'off' });
+    await cluster.waitForMembers(3, 'serving', uncoalesced);
+    for (const op of ['POST', 'GET'] as const) record('client, no coalescing', op, await run('client, no coalescing', uncoalesced.url, op));
+
     // p99 at about half of the client's best GET rate: wrk paces each connection with a delay.
     const clientGet = rows.find((r) => r.target === 'client (full path)' && r.op === 'GET') as Row;
     const halfRate = clientGet.ops_per_s / 2;

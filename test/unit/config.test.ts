@@ -32,6 +32,13 @@ describe('configuration', () => {
     });
   });
 
+  it('coalesces router requests unless told not to', () => {
+    expect(parseConfig('client', {}, [], 'h').coalesce).to.equal(true);
+    expect(parseConfig('client', { ROUTER_COALESCE: 'off' }, [], 'h').coalesce).to.equal(false);
+    const error = fail(() => parseConfig('client', { ROUTER_COALESCE: 'sometimes' }, [], 'h'));
+    expect(error.message).to.equal('invalid ROUTER_COALESCE: "sometimes" must be on or off');
+  });
+
   const badCases: Array<[string, Record<string, string>, string[], string]> = [
     ['PORT', { PORT: 'eighty' }, [], 'not a whole number'],
     ['PORT', { PORT: '70000' }, [], 'outside 1..65535'],
