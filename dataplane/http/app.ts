@@ -2,7 +2,7 @@
 // errors → metrics → routes, and starts its HTTP server.
 import { createServer, type Server } from 'node:http';
 import Koa from 'koa';
-import type Router from '@koa/router';
+import type { RouteTable } from './route-table.js';
 import { errorsMiddleware } from './errors-middleware.js';
 import { metricsMiddleware } from './metrics-middleware.js';
 import { MethodNotAllowedError } from '../protocol/errors.js';
@@ -10,15 +10,16 @@ import { MAX_REQUEST_HEAD_BYTES } from '../protocol/limits.js';
 import type { Logger } from '../observability/logger.js';
 import type { DataplaneMetrics } from '../observability/metrics.js';
 
-/** One router holds every route, so each request is matched once. */
-export function createApp(router: Router, metrics: DataplaneMetrics, logger: Logger): Koa {
+/** One route table holds every route, so each request is matched once. */
+export function createApp(routes: RouteTable, metrics: DataplaneMetrics, logger: Logger): Koa {
   const app = new Koa();
   // Errors are answered and logged by errorsMiddleware; Koa's own printer stays quiet.
   app.silent = true;
   app.use(errorsMiddleware(logger));
   app.use(metricsMiddleware(metrics));
-  app.use(router.routes());
-  app.use(router.allowedMethods({
+  app.use(routes.dispatch());
+  app.use(routes.router.routes());
+  app.use(routes.router.allowedMethods({
     throw: true,
     methodNotAllowed: () => new MethodNotAllowedError('method not allowed on this route'),
   }));

@@ -1,5 +1,5 @@
 // Liveness, readiness and Prometheus metrics: the same on both roles.
-import Router from '@koa/router';
+import { RouteTable } from './route-table.js';
 import { ServiceUnavailableError } from '../protocol/errors.js';
 import { RETRY_AFTER_SECONDS } from '../protocol/limits.js';
 import type { DataplaneMetrics } from '../observability/metrics.js';
@@ -9,7 +9,7 @@ export interface Readiness {
   notReadyReason(): string | undefined;
 }
 
-export function healthRoutes(readiness: Readiness, metrics: DataplaneMetrics, router = new Router()): Router {
+export function healthRoutes(readiness: Readiness, metrics: DataplaneMetrics, router = new RouteTable()): RouteTable {
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });

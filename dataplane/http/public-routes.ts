@@ -1,5 +1,5 @@
 // The public cache API (DESIGN's contract table), over any CacheBackend.
-import Router from '@koa/router';
+import { RouteTable } from './route-table.js';
 import type { Context } from 'koa';
 import type { CacheBackend, WriteRequest } from '../api/backend.js';
 import { readJson, readText } from './body.js';
@@ -43,7 +43,7 @@ async function legacyWrite(ctx: Context): Promise<WriteRequest> {
   return writeFromObject(await readJson(ctx), 'body');
 }
 
-export function publicRoutes(backend: CacheBackend, router = new Router()): Router {
+export function publicRoutes(backend: CacheBackend, router = new RouteTable()): RouteTable {
 
   const readOne = async (ctx: Context, prefix: string): Promise<void> => {
     const key = pathKey(ctx, prefix);

@@ -1,7 +1,7 @@
 // The source side of a join: streams the entries the joining member owns in
 // its ring and that this server is the one to send (the first reachable
 // holder), as NDJSON, a chunk at a time; the socket's back-pressure paces it.
-import Router from '@koa/router';
+import { RouteTable } from '../../http/route-table.js';
 import { Readable } from 'node:stream';
 import { readJson } from '../../http/body.js';
 import { HANDOFF_PULL_PATH, parsePullRequest, type HandoffEntry, type PullRequest } from '../../protocol/handoff.js';
@@ -30,7 +30,7 @@ function* entriesFor(store: VersionedStore, request: PullRequest, selfId: string
   if (lines.length > 0) yield `${lines.join('\n')}\n`;
 }
 
-export function pullRoutes(store: VersionedStore, selfId: string, router = new Router()): Router {
+export function pullRoutes(store: VersionedStore, selfId: string, router = new RouteTable()): RouteTable {
   router.post(HANDOFF_PULL_PATH, async (ctx) => {
     const request = parsePullRequest(await readJson(ctx));
     ctx.type = 'application/x-ndjson';
