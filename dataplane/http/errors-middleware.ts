@@ -2,17 +2,15 @@
 // errors become a bare 500 and are logged here with their stack; callers
 // never see one.
 import type { Middleware } from 'koa';
-import { CacheError } from '../protocol/errors.js';
+import { CacheError, RouteNotFoundError } from '../protocol/errors.js';
 import type { Logger } from '../observability/logger.js';
 
 export function errorsMiddleware(logger: Logger): Middleware {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body == null) {
-        ctx.status = 404;
-        ctx.body = { error: `no route for ${ctx.method} ${ctx.path}` };
-      }
+      // Nothing answered: an unknown route gets the same JSON error as every other failure.
+      if (ctx.status === 404 && ctx.body == null) throw new RouteNotFoundError(`no route for ${ctx.method} ${ctx.path}`);
     } catch (error) {
       if (error instanceof CacheError) {
         ctx.status = error.status;

@@ -125,6 +125,10 @@ export function desiredZooKeeperStatefulSet(ctx: CacheContext): ZooKeeperStatefu
   };
 }
 
+/** The port clients (our servers and routers) use, on both ZooKeeper Services (a fresh object each time). */
+const clientPort = (): { name: string; port: number; targetPort: string; protocol: string } =>
+  ({ name: 'client', port: PORT.zookeeperClient, targetPort: 'client', protocol: 'TCP' });
+
 export function desiredZooKeeperHeadlessService(ctx: CacheContext): Service | undefined {
   if (managed(ctx) === undefined) return undefined;
   return {
@@ -137,7 +141,7 @@ export function desiredZooKeeperHeadlessService(ctx: CacheContext): Service | un
       publishNotReadyAddresses: true,
       selector: selectorLabels(ctx.cache.metadata.name, 'zookeeper'),
       ports: [
-        { name: 'client', port: PORT.zookeeperClient, targetPort: 'client', protocol: 'TCP' },
+        clientPort(),
         { name: 'peer', port: PORT.zookeeperPeer, targetPort: 'peer', protocol: 'TCP' },
         { name: 'leader-election', port: PORT.zookeeperLeaderElection, targetPort: 'leader-election', protocol: 'TCP' },
       ],
@@ -154,7 +158,7 @@ export function desiredZooKeeperService(ctx: CacheContext): Service | undefined 
     spec: {
       type: 'ClusterIP',
       selector: selectorLabels(ctx.cache.metadata.name, 'zookeeper'),
-      ports: [{ name: 'client', port: PORT.zookeeperClient, targetPort: 'client', protocol: 'TCP' }],
+      ports: [clientPort()],
     },
   };
 }

@@ -3,6 +3,20 @@ import { resolveSpec, type OperatorDefaults, type ResolvedSpec } from '../../ope
 import { API_VERSION, KIND, type DistributedCache, type DistributedCacheSpec } from '../../operator/api/distributed-cache.js';
 import { cacheContext, type CacheContext } from '../../operator/resources/context.js';
 
+/** What the schema's defaults make of an empty spec: checked against our defaulting and the API server's. */
+export const DEFAULTED_EMPTY_SPEC = {
+  logLevel: 'info',
+  replicationFactor: 2,
+  servers: { replicas: 3, maxMemory: '256Mi', drainTimeoutSeconds: 30 },
+  clients: {
+    replicas: 1,
+    service: { type: 'ClusterIP', port: 5000 },
+    autoscaling: { enabled: false, minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 70 },
+  },
+  zookeeper: {},
+  autoscaling: { enabled: false, minReplicas: 3, maxReplicas: 10, targetCPUUtilizationPercentage: 70 },
+};
+
 export const TEST_DEFAULTS: OperatorDefaults = { dataplaneImage: 'distributed-cache:test', zookeeperImage: 'zookeeper:3.9' };
 
 export function aCache(

@@ -12,6 +12,7 @@ import {
 import { applyDefaults, type JsonSchema } from '../../../operator/api/schema.js';
 import { LOG_LEVELS } from '../../../dataplane/config/settings.js';
 import { repoPath } from '../../support/operator-repo.js';
+import { DEFAULTED_EMPTY_SPEC } from '../../support/operator-fixtures.js';
 
 interface CrdVersion {
   name: string;
@@ -110,18 +111,7 @@ describe('operator API: the DistributedCache CRD', () => {
 describe('operator API: types inferred from the schema', () => {
   it('defaults an empty spec the way the API server does, to a complete DefaultedSpec', () => {
     const defaulted: DefaultedSpec = applyDefaults(specSchema, {}) as DefaultedSpec;
-    expect(defaulted).to.deep.equal({
-      logLevel: 'info',
-      replicationFactor: 2,
-      servers: { replicas: 3, maxMemory: '256Mi', drainTimeoutSeconds: 30 },
-      clients: {
-        replicas: 1,
-        service: { type: 'ClusterIP', port: 5000 },
-        autoscaling: { enabled: false, minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 70 },
-      },
-      zookeeper: {},
-      autoscaling: { enabled: false, minReplicas: 3, maxReplicas: 10, targetCPUUtilizationPercentage: 70 },
-    });
+    expect(defaulted).to.deep.equal(DEFAULTED_EMPTY_SPEC);
   });
 
   it('keeps what the user set and fills in only what is missing', () => {
