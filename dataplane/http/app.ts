@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import Koa from 'koa';
 import type { RouteTable } from './route-table.js';
+import type { DirectRoutes } from './direct-routes.js';
 import { errorsMiddleware } from './errors-middleware.js';
 import { metricsMiddleware } from './metrics-middleware.js';
 import { MethodNotAllowedError } from '../protocol/errors.js';
@@ -26,10 +27,11 @@ export function createApp(routes: RouteTable, metrics: DataplaneMetrics, logger:
   return app;
 }
 
-/** Listens on host:port and resolves once the port is bound. */
-export function listen(app: Koa, host: string, port: number): Promise<Server> {
+/** Listens on host:port and resolves once the port is bound; direct routes are answered before Koa. */
+export function listen(app: Koa, host: string, port: number, direct?: DirectRoutes): Promise<Server> {
+  const listener = direct ? direct.listener(app.callback()) : app.callback();
   // The head must be large enough for a full-size value sent the prototype's way, in the query string.
-  const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES, keepAliveTimeout: 65_000 }, app.callback());
+  const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES, keepAliveTimeout: 65_000 }, listener);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -1,38 +1,81 @@
 // Request bodies, read only by the routes that take one, with a size cap.
+import type { IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../protocol/errors.js';
 import { MAX_BODY_BYTES } from '../protocol/limits.js';
 
-export async function readBody(ctx: Context, limit = MAX_BODY_BYTES): Promise<Buffer> {
-  const declared = Number(ctx.get('content-length') || 0);
-  if (declared > limit) throw new PayloadTooLargeError(`request body is ${declared} bytes; the limit is ${limit}`);
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total > limit) {
-      // Stop reading; the connection is closed after the answer.
-      ctx.set('Connection', 'close');
-      throw new PayloadTooLargeError(`request body exceeds the ${limit}-byte limit`);
-    }
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
+/**
+ * The whole body of a request, read from the stream's events. `for await`
+ * over the request would be shorter, but its async iterator cost the internal
+ * batch route a third of its throughput (13k against 19k batches/s, wrk -t1 -c32).
+ * A body over the limit rejects with PayloadTooLargeError and reading stops.
+ */
+export function readRequestBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] || 0);
+  if (declared > limit) return Promise.reject(new PayloadTooLargeError(`request body is ${declared} bytes; the limit is ${limit}`));
+  if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const finish = (error: Error | undefined): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+      if (error) reject(error);
+      else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total));
+    };
+    const onData = (chunk: Buffer): void => {
+      total += chunk.length;
+      if (total > limit) {
+        req.pause();
+        finish(new PayloadTooLargeError(`request body exceeds the ${limit}-byte limit`));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => finish(undefined);
+    // The peer went away before the body ended: nobody will read an answer, but nothing may hang.
+    const onError = (error: Error): void => finish(new BadRequestError(`request body ended early (${error.message})`));
+    const onClose = (): void => finish(new BadRequestError('request body ended early'));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
 }
 
-/** A JSON body; the content type must say JSON when it is given at all. */
-export async function readJson(ctx: Context, limit = MAX_BODY_BYTES): Promise<unknown> {
-  const type = ctx.get('content-type');
-  if (type && !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
-    throw new UnsupportedMediaTypeError(`expected a JSON body (Content-Type: application/json), got ${type}`);
+/** The content type must say JSON when it is given at all. */
+export function checkJsonType(contentType: string | undefined): void {
+  if (contentType && !/^application\/([\w.+-]*\+)?json\b/i.test(contentType)) {
+    throw new UnsupportedMediaTypeError(`expected a JSON body (Content-Type: application/json), got ${contentType}`);
   }
-  const body = await readBody(ctx, limit);
+}
+
+/** Decodes a JSON body whose content type was checked. */
+export function parseJsonBody(body: Buffer): unknown {
   if (body.length === 0) throw new BadRequestError('request body is empty; expected JSON');
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {
     throw new BadRequestError('request body is not valid JSON');
   }
+}
+
+export async function readBody(ctx: Context, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  try {
+    return await readRequestBody(ctx.req, limit);
+  } catch (error) {
+    // The rest of an oversized body is never read, so the connection cannot be reused.
+    if (error instanceof PayloadTooLargeError) ctx.set('Connection', 'close');
+    throw error;
+  }
+}
+
+export async function readJson(ctx: Context, limit = MAX_BODY_BYTES): Promise<unknown> {
+  // The media type is checked before the body is read, so a wrong one is refused cheaply.
+  checkJsonType(ctx.get('content-type'));
+  return parseJsonBody(await readBody(ctx, limit));
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });

@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import type { RunningProcess } from '../running-process.js';
 import type { DataplaneConfig } from '../config/settings.js';
 import { closeServer, createApp, listen } from '../http/app.js';
+import { DirectRoutes } from '../http/direct-routes.js';
 import { healthRoutes } from '../http/health-routes.js';
 import { publicRoutes } from '../http/public-routes.js';
 import { MemberRegistration } from '../membership/registration.js';
@@ -57,11 +58,11 @@ export async function startServer(config: DataplaneConfig, logger: Logger): Prom
   };
   const backend = new LocalBackend(store, clock, metrics, () => view.describe(), () => notReadyReason() === undefined);
   const router = healthRoutes({ notReadyReason }, metrics);
-  internalRoutes(store, metrics, () => coordinator.acceptsWrites(), router);
   pullRoutes(store, config.nodeId, router);
   publicRoutes(backend, router);
   const app = createApp(router, metrics, logger);
-  const server: Server = await listen(app, config.host, config.port);
+  const direct = internalRoutes(store, metrics, () => coordinator.acceptsWrites(), new DirectRoutes(metrics.requests, logger));
+  const server: Server = await listen(app, config.host, config.port, direct);
   logger.info({ host: config.host, port: config.port, advertise: config.advertiseAddress }, 'server listening');
   if (/^(0\.0\.0\.0|\[?::\]?):/.test(config.advertiseAddress)) {
     logger.warn({ advertise: config.advertiseAddress }, 'advertising a wildcard address; set ADVERTISE_ADDRESS or POD_IP so peers on other hosts can reach this server');
