@@ -1,8 +1,11 @@
 // `npm run bench`: one run, one table. Everything is measured against a bare
 // Node `http` server started in the same run, because these machines are
-// shared and noisy: only ratios compare across runs.
+// shared and noisy: only ratios compare across runs. The main rows are
+// measured in interleaved rounds (raw, server, client, then again), and each
+// row reports its median round, so a burst of noise from a neighbour skews one
+// round of every target instead of all of one target.
 //
-//   npm run bench [-- --quick] [-- --json FILE]
+//   npm run bench [-- --quick] [-- --json FILE] [-- --rounds N] [-- --duration S]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +21,7 @@ import { load, type LoadResult } from './wrk.js';
 
 interface Options {
   quick: boolean;
+  rounds: number;
   json: string | undefined;
   durationSeconds: number;
   memoryEntries: number;
@@ -32,8 +36,9 @@ function parseArgs(argv: string[]): Options {
   };
   return {
     quick,
+    rounds: Number(value('--rounds') ?? (quick ? 1 : 3)),
     json: value('--json'),
-    durationSeconds: Number(value('--duration') ?? (quick ? 3 : 10)),
+    durationSeconds: Number(value('--duration') ?? (quick ? 3 : 5)),
     memoryEntries: Number(value('--entries') ?? (quick ? 200_000 : 1_000_000)),
     rebalanceKeys: Number(value('--rebalance-keys') ?? (quick ? 30_000 : 200_000)),
   };
@@ -50,6 +55,14 @@ interface Row {
   p50_ms: number;
   p99_ms: number;
   ratio: number;
+  /** ops/s of every round, in order. */
+  rounds: number[];
+}
+
+/** The round with the median rate (the lower middle one for an even count). */
+function medianRun(results: LoadResult[]): LoadResult {
+  const sorted = [...results].sort((a, b) => a.opsPerSecond - b.opsPerSecond);
+  return sorted[Math.floor((sorted.length - 1) / 2)] as LoadResult;
 }
 
 async function startRawServer(): Promise<{ url: string; stop: () => void }> {
@@ -108,30 +121,41 @@ async function main(): Promise<void> {
       if (result.non2xx > 0) throw new Error(`${target} ${op}: ${result.non2xx} answers were not 2xx`);
       return result;
     };
-    const record = (target: string, op: 'GET' | 'POST', result: LoadResult): void => {
+    const record = (target: string, op: 'GET' | 'POST', results: LoadResult[]): void => {
       const baseline = rows.find((r) => r.target === 'raw-http' && r.op === op);
+      const median = medianRun(results);
       rows.push({
-        target, op, ops_per_s: Math.round(result.opsPerSecond), p50_ms: result.p50Ms, p99_ms: result.p99Ms,
-        ratio: baseline ? result.opsPerSecond / baseline.ops_per_s : 1,
+        target, op, ops_per_s: Math.round(median.opsPerSecond), p50_ms: median.p50Ms, p99_ms: median.p99Ms,
+        ratio: baseline ? median.opsPerSecond / baseline.ops_per_s : 1, rounds: results.map((r) => Math.round(r.opsPerSecond)),
       });
     };
     const targets: Array<[string, string, boolean]> = [
       ['raw-http', raw.url, false], ['server (direct)', cluster.servers[0]!.url, true], ['client (full path)', cluster.client.url, true],
     ];
-    for (const [target, url, hasBatchApi] of targets) {
-      await prefill(url, hasBatchApi);
-      for (const op of ['POST', 'GET'] as const) record(target, op, await run(target, url, op));
+    for (const [, url, hasBatchApi] of targets) await prefill(url, hasBatchApi);
+    const measured = new Map<string, LoadResult[]>();
+    for (let round = 1; round <= options.rounds; round++) {
+      if (options.rounds > 1) log(`round ${round} of ${options.rounds}`);
+      for (const [target, url] of targets) {
+        for (const op of ['POST', 'GET'] as const) {
+          const key = `${target} ${op}`;
+          measured.set(key, [...(measured.get(key) ?? []), await run(target, url, op)]);
+        }
+      }
+    }
+    for (const [target] of targets) {
+      for (const op of ['POST', 'GET'] as const) record(target, op, measured.get(`${target} ${op}`) ?? []);
     }
     // The same path with coalescing off: what batching per event-loop turn buys, and what it costs in latency.
     const uncoalesced = await cluster.addClient({ ROUTER_COALESCE: 'off' });
     await cluster.waitForMembers(3, 'serving', uncoalesced);
-    for (const op of ['POST', 'GET'] as const) record('client, no coalescing', op, await run('client, no coalescing', uncoalesced.url, op));
+    for (const op of ['POST', 'GET'] as const) record('client, no coalescing', op, [await run('client, no coalescing', uncoalesced.url, op)]);
 
     // p99 at about half of the client's best GET rate: wrk paces each connection with a delay.
     const clientGet = rows.find((r) => r.target === 'client (full path)' && r.op === 'GET') as Row;
     const halfRate = clientGet.ops_per_s / 2;
     const delayMs = Math.max(1, Math.round((CONNECTIONS * 1000) / halfRate - clientGet.p50_ms));
-    record('client at ~50% load', 'GET', await run('client at ~50% load', cluster.client.url, 'GET', delayMs));
+    record('client at ~50% load', 'GET', [await run('client at ~50% load', cluster.client.url, 'GET', delayMs)]);
 
     log(`memory: ${options.memoryEntries} entries of 16-byte keys and ${VALUE_BYTES}-byte values`);
     const lone = await DataplaneProcess.start({
@@ -160,7 +184,9 @@ async function main(): Promise<void> {
         join_keys_per_s: join?.keysPerSecond ?? 0, join_keys: join?.keysReceived ?? 0,
         drain_keys_per_s: drain?.keysPerSecond ?? 0, drain_keys: drain?.keysSent ?? 0,
       },
-      settings: { connections: CONNECTIONS, duration_s: options.durationSeconds, value_bytes: VALUE_BYTES, keys: KEYS, wrk_threads: 1 },
+      settings: {
+        connections: CONNECTIONS, duration_s: options.durationSeconds, rounds: options.rounds, value_bytes: VALUE_BYTES, keys: KEYS, wrk_threads: 1,
+      },
     };
     print(result);
     if (options.json) writeFileSync(options.json, `${JSON.stringify(result, null, 2)}\n`);
@@ -173,9 +199,10 @@ async function main(): Promise<void> {
 
 function print(result: { rows: Row[]; memory: { bytes_per_entry: number; map_bytes_per_entry: number; entries: number }; rebalance: Record<string, number> }): void {
   const lines = [
-    '| target | op | ops/s | p50 ms | p99 ms | ratio to raw |',
-    '|---|---|---:|---:|---:|---:|',
-    ...result.rows.map((r) => `| ${r.target} | ${r.op} | ${r.ops_per_s} | ${r.p50_ms.toFixed(2)} | ${r.p99_ms.toFixed(2)} | ${r.ratio.toFixed(2)} |`),
+    '| target | op | ops/s | p50 ms | p99 ms | ratio to raw | every round, ops/s |',
+    '|---|---|---:|---:|---:|---:|---|',
+    ...result.rows.map((r) =>
+      `| ${r.target} | ${r.op} | ${r.ops_per_s} | ${r.p50_ms.toFixed(2)} | ${r.p99_ms.toFixed(2)} | ${r.ratio.toFixed(2)} | ${r.rounds.join(', ')} |`),
     '',
     `memory per entry (${result.memory.entries} entries): server ${result.memory.bytes_per_entry} B, plain Map ${result.memory.map_bytes_per_entry} B ` +
       `(${(result.memory.bytes_per_entry / result.memory.map_bytes_per_entry).toFixed(2)}x)`,
