@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Member } from '../../dataplane/membership/member.js';
-import { Ring } from '../../dataplane/ring/ring.js';
+import HashRing from 'hashring';
+import { Ring, VIRTUAL_NODES_PER_MEMBER } from '../../dataplane/ring/ring.js';
 import { placementMembers, RingView } from '../../dataplane/ring/ring-view.js';
 import { handoffTargets, ownsKey } from '../../dataplane/ring/handoff-plan.js';
 
@@ -18,6 +19,15 @@ describe('ring', () => {
     }
     expect(new Ring([member('a'), member('b')]).ownersOf('k', 3).map((m) => m.id)).to.have.members(['a', 'b']);
     expect(new Ring([]).ownersOf('k', 2)).to.deep.equal([]);
+  });
+
+  it("places keys exactly as hashring's built-in md5 does, so processes of older versions agree", () => {
+    const ids = ['server-1', 'server-2', 'server-3', 'server-4', 'server-5'];
+    const ours = new Ring(ids.map((id) => member(id)));
+    const builtIn = new HashRing(ids, 'md5', { 'vnode count': VIRTUAL_NODES_PER_MEMBER / 4, 'max cache size': 0 });
+    for (const key of keys.slice(0, 5000)) {
+      expect(ours.ownersOf(key, 3).map((m) => m.id), key).to.deep.equal(builtIn.range(key, 3, true));
+    }
   });
 
   it('does not depend on the order in which members were learned', () => {
