@@ -41,37 +41,63 @@ export class HotPathCounter {
   }
 }
 
+/** Everything recorded for one route and method. */
+interface RouteSeries {
+  latency: LatencySeries;
+  byStatus: Map<number, { labels: { route: string; method: string; status: string }; value: number }>;
+}
+
 export class RequestMetrics {
-  private readonly counts = new Map<string, { labels: { route: string; method: string; status: string }; value: number }>();
-  private readonly latency = new Map<string, LatencySeries>();
+  /** route → method → series: nested maps, so recording builds no key string per request. */
+  private readonly routes = new Map<string, Map<string, RouteSeries>>();
 
   constructor(registry: Registry) {
     registry.registerMetric(scrapeOnly(
       'dcache_http_requests_total', 'HTTP requests answered, by route template, method and status', 'counter',
-      () => [...this.counts.values()].map(({ labels, value }) => ({ labels, value })),
+      () => this.allSeries().flatMap((series) => [...series.byStatus.values()].map(({ labels, value }) => ({ labels, value }))),
     ));
     registry.registerMetric(scrapeOnly(
       'dcache_http_request_duration_seconds', 'HTTP request latency, by route template and method', 'histogram',
-      () => [...this.latency.values()].flatMap((series) => histogramSamples(series)),
+      () => this.allSeries().flatMap((series) => histogramSamples(series.latency)),
     ));
   }
 
   record(route: string, method: string, status: number, seconds: number): void {
-    const countKey = `${route} ${method} ${status}`;
-    const count = this.counts.get(countKey);
+    const series = this.seriesFor(route, method);
+    const count = series.byStatus.get(status);
     if (count) count.value++;
-    else this.counts.set(countKey, { labels: { route, method, status: String(status) }, value: 1 });
+    else series.byStatus.set(status, { labels: { route, method, status: String(status) }, value: 1 });
 
-    const latencyKey = `${route} ${method}`;
-    let series = this.latency.get(latencyKey);
-    if (!series) {
-      series = { labels: { route, method }, buckets: new Float64Array(LATENCY_BUCKETS_SECONDS.length), sum: 0, count: 0 };
-      this.latency.set(latencyKey, series);
+    const { latency } = series;
+    for (let bucket = 0; bucket < LATENCY_BUCKETS_SECONDS.length; bucket++) {
+      if (seconds <= (LATENCY_BUCKETS_SECONDS[bucket] as number)) {
+        latency.buckets[bucket]!++;
+        break;
+      }
     }
-    const bucket = LATENCY_BUCKETS_SECONDS.findIndex((bound) => seconds <= bound);
-    if (bucket !== -1) series.buckets[bucket]!++;
-    series.sum += seconds;
-    series.count++;
+    latency.sum += seconds;
+    latency.count++;
+  }
+
+  private seriesFor(route: string, method: string): RouteSeries {
+    let byMethod = this.routes.get(route);
+    if (!byMethod) {
+      byMethod = new Map();
+      this.routes.set(route, byMethod);
+    }
+    let series = byMethod.get(method);
+    if (!series) {
+      series = {
+        latency: { labels: { route, method }, buckets: new Float64Array(LATENCY_BUCKETS_SECONDS.length), sum: 0, count: 0 },
+        byStatus: new Map(),
+      };
+      byMethod.set(method, series);
+    }
+    return series;
+  }
+
+  private allSeries(): RouteSeries[] {
+    return [...this.routes.values()].flatMap((byMethod) => [...byMethod.values()]);
   }
 }
 

@@ -63,7 +63,8 @@ export class VersionedStore {
     if (current && compareVersions(current.version, entry.version) >= 0) return 'superseded';
     const bytes = entryBytes(key, entry);
     if (bytes > this.limits.maxBytes) throw new EntryTooLargeError(bytes, this.limits.maxBytes);
-    this.lru.set(key, entry);
+    // The size is passed in, so lru-cache does not measure the entry a second time.
+    this.lru.set(key, entry, { size: bytes });
     return 'stored';
   }
 

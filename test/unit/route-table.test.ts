@@ -6,9 +6,9 @@ import { RouteTable } from '../../dataplane/http/route-table.js';
 async function dispatch(table: RouteTable, method: string, path: string): Promise<{ ran: string; route?: string }> {
   const ctx = { method, path } as unknown as ParameterizedContext & { ran?: string; _matchedRoute?: string };
   let ran = 'router';
-  await table.dispatch()(ctx, async () => undefined).then(() => {
-    ran = ctx.ran ?? ran;
-  });
+  // Koa wraps whatever a middleware returns in a promise; a sync handler returns no promise of its own.
+  await Promise.resolve(table.dispatch()(ctx, async () => undefined));
+  ran = ctx.ran ?? ran;
   return ctx._matchedRoute ? { ran, route: ctx._matchedRoute } : { ran };
 }
 
