@@ -130,8 +130,11 @@ export class RingView {
     ]);
     if (this.epochCount > 0 && sameMembers(members, this.effective)) return false;
     this.effective = members;
-    this.placement = new Ring(placementMembers(members));
-    this.holding = new Ring(holdingMembers(members));
+    const placing = placementMembers(members);
+    const holding = holdingMembers(members);
+    this.placement = new Ring(placing);
+    // With nobody joining or leaving the two rings are one, and each key is looked up once.
+    this.holding = sameMembers(placing, holding) ? this.placement : new Ring(holding);
     this.epochCount++;
     this.changedAt = now;
     return true;
@@ -150,12 +153,14 @@ export class RingView {
   /** Where a write must land: the owners in both rings, except members that are leaving. */
   writeOwners(key: string): Member[] {
     const next = this.ownersOf(key);
+    if (this.holding === this.placement) return next;
     const now = this.holding.ownersOf(key, this.replicationFactor).filter((m) => m.state !== 'leaving');
     return union(next, now);
   }
 
   /** Where a read may find the newest value: the holders first, then the future owners. */
   readOwners(key: string): Member[] {
+    if (this.holding === this.placement) return this.ownersOf(key);
     return union(this.holding.ownersOf(key, this.replicationFactor), this.ownersOf(key));
   }
 
