@@ -10,6 +10,7 @@
 import { EventEmitter } from 'node:events';
 import zookeeper, { type Client, type Stat, type WatcherEvent, type ZkError } from 'node-zookeeper-client';
 import type { Logger } from '../observability/logger.js';
+import { guardFrameParsing } from './zk-frame-guard.js';
 
 export interface ZkSessionEvents {
   /** A new session began (also the first one): re-create ephemeral state. */
@@ -109,6 +110,10 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
       spinDelay: 500,
       retries: 0,
     });
+    const guarded = guardFrameParsing(client, (error) => {
+      if (client === this.client) this.logger.warn({ err: error }, 'ZooKeeper sent a frame the client could not read; reconnecting');
+    });
+    if (!guarded) this.logger.warn('cannot guard the ZooKeeper client against unreadable frames (its internals changed); one could crash this process');
     let hadSession = false;
     this.unhealthySince = Date.now();
     this.probeStartedAt = undefined;
