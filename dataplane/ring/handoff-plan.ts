@@ -32,13 +32,18 @@ export function ownsKey(key: string, ring: Ring, memberId: string, replicationFa
 
 /**
  * Whether `sourceId` should send a key to a joining member that pulls from
- * every holder: only the first holder of the key that the joiner could reach
- * sends it, so each key crosses the network once.
+ * every other member. Among the holders, only the first holder of the key
+ * that the joiner could reach sends it, so each key crosses the network once.
+ * A source that is not a holder (it is joining too) sends every key the
+ * joiner owns: after ZooKeeper expired every session, all servers re-join at
+ * once with their data, and a write made while only some of them were
+ * registered may exist on one joiner alone.
  */
 export function sendsOnPull(
   key: string, placement: Ring, holding: Ring, requesterId: string, sourceId: string, skip: ReadonlySet<string>, replicationFactor: number,
 ): boolean {
   if (!ownsKey(key, placement, requesterId, replicationFactor)) return false;
+  if (!holding.has(sourceId)) return true;
   const sender = holding.ownersOf(key, replicationFactor).find((m) => !skip.has(m.id));
   return sender?.id === sourceId;
 }

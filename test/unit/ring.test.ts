@@ -5,7 +5,7 @@ import type { Member } from '../../dataplane/membership/member.js';
 import HashRing from 'hashring';
 import { Ring, VIRTUAL_NODES_PER_MEMBER } from '../../dataplane/ring/ring.js';
 import { placementMembers, RingView } from '../../dataplane/ring/ring-view.js';
-import { handoffTargets, ownsKey } from '../../dataplane/ring/handoff-plan.js';
+import { handoffTargets, ownsKey, sendsOnPull } from '../../dataplane/ring/handoff-plan.js';
 
 const member = (id: string, state: Member['state'] = 'serving'): Member => ({ id, address: `10.0.0.1:${id.length}`, state });
 const keys = Array.from({ length: 20_000 }, (_, i) => `key-${i}`);
@@ -195,6 +195,26 @@ describe('hand-off plan', () => {
     const drain = keys.slice(0, 1000).flatMap((k) => handoffTargets(k, before, after, { replicationFactor: R, selfId: 's1', includeJoining: true }));
     expect(rebalance).to.deep.equal([]);
     expect(drain.map((m) => m.id)).to.include('s3');
+  });
+
+  it('has exactly one holder send each key a joiner owns, the next one when the first is skipped', () => {
+    const placement = ring(member('s1'), member('s2'), member('s3'), member('s4', 'joining'));
+    const holding = ring(member('s1'), member('s2'), member('s3'));
+    for (const skip of [new Set<string>(), new Set(['s1'])]) {
+      for (const key of keys.slice(0, 1000)) {
+        const senders = ['s1', 's2', 's3'].filter((source) => sendsOnPull(key, placement, holding, 's4', source, skip, R));
+        expect(senders, key).to.have.length(ownsKey(key, placement, 's4', R) ? 1 : 0);
+        for (const skipped of skip) expect(senders).not.to.include(skipped);
+      }
+    }
+  });
+
+  it('has a source that is joining too send every key the joiner owns (all re-join after ZooKeeper expired every session)', () => {
+    const placement = ring(member('s1', 'joining'), member('s2', 'joining'), member('s3', 'joining'));
+    const holding = ring();
+    for (const key of keys.slice(0, 1000)) {
+      expect(sendsOnPull(key, placement, holding, 's1', 's2', new Set(), R), key).to.equal(ownsKey(key, placement, 's1', R));
+    }
   });
 
   it('tells a joining member exactly the keys it owns', () => {

@@ -1,6 +1,7 @@
 // Moves keys when membership changes, so that no acknowledged write is lost:
 //   join      - a new (or re-registered) server pulls the keys it owns from the
-//               members that hold them, and only then serves;
+//               other members (holders, and joiners that may hold the only
+//               copy of a write), and only then serves;
 //   rebalance - when members leave or vanish, each serving owner copies its
 //               keys to their new owners (re-replication back to R copies);
 //   drain     - on SIGTERM a server stops taking writes, copies every key it
@@ -116,7 +117,7 @@ export class HandoffCoordinator {
     );
   }
 
-  /** Joining: pull owned keys from every holder, again if the rings move meanwhile, then serve. */
+  /** Joining: pull owned keys from every other member, again if the rings move meanwhile, then serve. */
   private async join(): Promise<void> {
     if (this.joinRunning) {
       this.joinAgain = true;
@@ -136,14 +137,15 @@ export class HandoffCoordinator {
       let first = true;
       do {
         this.joinAgain = false;
-        if (!view.holdingRing.members.some((m) => m.id !== selfId)) break;
+        // Every other member is asked, joiners too: they may hold the only copy of a write (see sendsOnPull).
+        const sources = view.members.filter((m) => m.id !== selfId);
+        if (sources.length === 0) break;
         if (first) {
           // Let every router see us as joining, so their writes reach us before we copy.
           await delay(HANDOFF_SETTLE_MS);
           first = false;
           copyStarted = Date.now();
         }
-        const sources = view.holdingRing.members.filter((m) => m.id !== selfId);
         logger.info({ sources: sources.map((m) => m.id), epoch: view.epoch }, 'hand-off started: joining');
         const fingerprint = ringFingerprint(view);
         if (fingerprint === pulledFor) break;
