@@ -4,6 +4,7 @@
 //               copy of a write), and only then serves;
 //   rebalance - when members leave or vanish, each serving owner copies its
 //               keys to their new owners (re-replication back to R copies);
+//               while a member is still leaving (draining) it waits for it;
 //   drain     - on SIGTERM a server stops taking writes, copies every key it
 //               owns to the owners in the ring without the leaving members,
 //               and only then deregisters;
@@ -208,6 +209,10 @@ export class HandoffCoordinator {
     const { view, store, channels, logger } = this.deps;
     try {
       while (this.state === 'serving' && this.handedOffFor !== view.ring && !this.stopped) {
+        // A leaving member hands its keys off itself. Copying them too would double its receivers'
+        // work and slow its drain, so wait until it is gone (finished or crashed), then copy from
+        // the ring it left: that also covers a drain cut short.
+        if (view.members.some((m) => m.state === 'leaving' && m.id !== this.deps.selfId)) break;
         const before = this.handedOffFor ?? view.ring;
         const target = view.ring;
         const started = Date.now();

@@ -98,6 +98,34 @@ describe('rebalancing under live traffic (R=2)', function () {
     await expectAllReadable(cluster, acked);
   });
 
+  it('a drain cut short by kill -9 loses nothing: the others copy its keys once it is gone', async () => {
+    cluster = await LocalCluster.start({ servers: 3 });
+    const acked = await seedKeys(cluster.client.url, KEYS);
+    const traffic = new Traffic(() => cluster.client.url, acked).start();
+    await moreTraffic(traffic, 500);
+
+    // The others hold back their copies while a member is leaving; if it dies mid-drain they must still copy.
+    const victim = cluster.servers[0]!;
+    const stopping = victim.stop('SIGTERM');
+    await waitFor('the drain to start', () => victim.logTail(50).includes('hand-off started: drain'), { intervalMs: 20 });
+    await victim.kill();
+    await stopping;
+    await cluster.waitForMembers(2);
+    const keys = [...acked.keys()];
+    await waitFor('every key back to 2 copies', async () => {
+      const copies = await holders(cluster.liveServers, keys);
+      return [...copies.values()].every((where) => where.length >= 2);
+    }, { timeoutMs: 60_000, intervalMs: 500 });
+    await moreTraffic(traffic, 500);
+    const stats = await traffic.stop();
+
+    console.log(`      [drain cut short] ${summarize(handoffReports(cluster.liveServers))}`);
+    const drains = handoffReports([victim]).filter((report) => report.kind === 'drain');
+    expect(drains, 'the drain was cut short').to.deep.equal([]);
+    expectClean(stats, 'drain cut short');
+    await expectAllReadable(cluster, acked);
+  });
+
   it('a delete during a hand-off stays deleted', async () => {
     cluster = await LocalCluster.start({ servers: 3 });
     const acked = await seedKeys(cluster.client.url, KEYS);
