@@ -28,6 +28,14 @@ function expectClean(stats: TrafficStats, label: string): void {
   expect(stats.reads).to.be.greaterThan(1000);
 }
 
+/** Waits until every key is held by at least 2 live servers, asked directly. */
+async function waitForTwoCopies(cluster: LocalCluster, keys: string[]): Promise<void> {
+  await waitFor('every key back to 2 copies', async () => {
+    const copies = await holders(cluster.liveServers, keys);
+    return [...copies.values()].every((where) => where.length >= 2);
+  }, { timeoutMs: 60_000, intervalMs: 500 });
+}
+
 async function expectAllReadable(cluster: LocalCluster, acked: Map<string, string>): Promise<void> {
   const check = await verifyAll(cluster.client.url, acked);
   expect(check.misses, `missing after the change: ${check.misses.slice(0, 5).join(', ')}`).to.deep.equal([]);
@@ -85,11 +93,7 @@ describe('rebalancing under live traffic (R=2)', function () {
     await victim.kill();
     await moreTraffic(traffic, 500); // before ZooKeeper notices: routers fall through to the live replica
     await cluster.waitForMembers(2);
-    const keys = [...acked.keys()];
-    await waitFor('every key back to 2 copies', async () => {
-      const copies = await holders(cluster.liveServers, keys);
-      return [...copies.values()].every((where) => where.length >= 2);
-    }, { timeoutMs: 60_000, intervalMs: 500 });
+    await waitForTwoCopies(cluster, [...acked.keys()]);
     await moreTraffic(traffic, 500);
     const stats = await traffic.stop();
 
@@ -111,11 +115,7 @@ describe('rebalancing under live traffic (R=2)', function () {
     await victim.kill();
     await stopping;
     await cluster.waitForMembers(2);
-    const keys = [...acked.keys()];
-    await waitFor('every key back to 2 copies', async () => {
-      const copies = await holders(cluster.liveServers, keys);
-      return [...copies.values()].every((where) => where.length >= 2);
-    }, { timeoutMs: 60_000, intervalMs: 500 });
+    await waitForTwoCopies(cluster, [...acked.keys()]);
     await moreTraffic(traffic, 500);
     const stats = await traffic.stop();
 
