@@ -46,20 +46,26 @@ export function readRequestBody(req: IncomingMessage, limit = MAX_BODY_BYTES): P
 }
 
 /** The content type must say JSON when it is given at all. */
-export function checkJsonType(contentType: string | undefined): void {
+function checkJsonType(contentType: string | undefined): void {
   if (contentType && !/^application\/([\w.+-]*\+)?json\b/i.test(contentType)) {
     throw new UnsupportedMediaTypeError(`expected a JSON body (Content-Type: application/json), got ${contentType}`);
   }
 }
 
 /** Decodes a JSON body whose content type was checked. */
-export function parseJsonBody(body: Buffer): unknown {
+function parseJsonBody(body: Buffer): unknown {
   if (body.length === 0) throw new BadRequestError('request body is empty; expected JSON');
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {
     throw new BadRequestError('request body is not valid JSON');
   }
+}
+
+/** A JSON request body; the media type is checked before the body is read, so a wrong one is refused cheaply. */
+export async function readRequestJson(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
+  checkJsonType(req.headers['content-type']);
+  return parseJsonBody(await readRequestBody(req, limit));
 }
 
 export async function readBody(ctx: Context, limit = MAX_BODY_BYTES): Promise<Buffer> {
@@ -73,7 +79,6 @@ export async function readBody(ctx: Context, limit = MAX_BODY_BYTES): Promise<Bu
 }
 
 export async function readJson(ctx: Context, limit = MAX_BODY_BYTES): Promise<unknown> {
-  // The media type is checked before the body is read, so a wrong one is refused cheaply.
   checkJsonType(ctx.get('content-type'));
   return parseJsonBody(await readBody(ctx, limit));
 }

@@ -1,7 +1,7 @@
 // The server's internal batch route, used by routers and by other servers.
 // It is a direct route (see http/direct-routes.ts), outside Koa.
 import type { IncomingMessage } from 'node:http';
-import { checkJsonType, parseJsonBody, readRequestBody } from '../http/body.js';
+import { readRequestJson } from '../http/body.js';
 import type { DirectRoutes } from '../http/direct-routes.js';
 import { INTERNAL_BATCH_PATH, parseBatchRequest, type BatchResponse } from '../protocol/internal-batch.js';
 import type { DataplaneMetrics } from '../observability/metrics.js';
@@ -13,8 +13,7 @@ const MAX_INTERNAL_BODY_BYTES = 256 * 1024 * 1024;
 
 export function internalRoutes(store: VersionedStore, metrics: DataplaneMetrics, acceptsWrites: () => boolean, routes: DirectRoutes): DirectRoutes {
   return routes.post(INTERNAL_BATCH_PATH, async (req: IncomingMessage): Promise<BatchResponse> => {
-    checkJsonType(req.headers['content-type']);
-    const { ops } = parseBatchRequest(parseJsonBody(await readRequestBody(req, MAX_INTERNAL_BODY_BYTES)));
+    const { ops } = parseBatchRequest(await readRequestJson(req, MAX_INTERNAL_BODY_BYTES));
     const tally = { hits: 0, misses: 0 };
     const response: BatchResponse = { results: applyBatch(store, ops, tally, acceptsWrites()) };
     metrics.hits.inc(tally.hits);

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
-import { checkJsonType, parseJsonBody, readRequestBody } from '../../dataplane/http/body.js';
+import { readRequestBody, readRequestJson } from '../../dataplane/http/body.js';
 import { DirectRoutes } from '../../dataplane/http/direct-routes.js';
 import { createLogger } from '../../dataplane/observability/logger.js';
 import { RequestMetrics } from '../../dataplane/observability/request-metrics.js';
@@ -14,10 +14,7 @@ describe('direct routes (in front of Koa)', () => {
   let base: string;
   const registry = new Registry();
   const routes = new DirectRoutes(new RequestMetrics(registry), createLogger('silent', {}))
-    .post('/echo', async (req) => {
-      checkJsonType(req.headers['content-type']);
-      return { got: parseJsonBody(await readRequestBody(req, 64)) };
-    })
+    .post('/echo', async (req) => ({ got: await readRequestJson(req, 64) }))
     .post('/bad', async () => {
       throw new BadRequestError('that was wrong');
     })

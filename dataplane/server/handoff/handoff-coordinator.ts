@@ -138,15 +138,15 @@ export class HandoffCoordinator {
       let first = true;
       do {
         this.joinAgain = false;
-        // Every other member is asked, joiners too: they may hold the only copy of a write (see sendsOnPull).
-        const sources = view.members.filter((m) => m.id !== selfId);
-        if (sources.length === 0) break;
+        if (!view.members.some((m) => m.id !== selfId)) break;
         if (first) {
           // Let every router see us as joining, so their writes reach us before we copy.
           await delay(HANDOFF_SETTLE_MS);
           first = false;
           copyStarted = Date.now();
         }
+        // Every other member is asked, joiners too: they may hold the only copy of a write (see sendsOnPull).
+        const sources = view.members.filter((m) => m.id !== selfId);
         logger.info({ sources: sources.map((m) => m.id), epoch: view.epoch }, 'hand-off started: joining');
         const fingerprint = ringFingerprint(view);
         if (fingerprint === pulledFor) break;
