@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 MOCHA := node_modules/.bin/mocha
 
-.PHONY: help deps build run test test-unit test-dataplane test-control-plane test-operator testenv testenv-down crd install deploy run-operator bench clean
+.PHONY: help deps build run test test-unit test-dataplane test-history test-control-plane test-operator testenv testenv-down crd install deploy run-operator bench clean
 TESTENV_DIR ?= .tmp/testenv
 KUBECTL ?= kubectl
 
@@ -29,13 +29,19 @@ run: build
 	hack/run-local.sh
 
 test: build
-	$(MAKE) --no-print-directory test-unit test-dataplane test-control-plane test-operator
+	$(MAKE) --no-print-directory test-unit test-dataplane test-history test-control-plane test-operator
 
 test-unit:
 	$(MOCHA) --config .mocharc.unit.json
 
 test-dataplane:
 	$(MOCHA) --config .mocharc.dataplane.json
+
+# Linearizability: recorded histories checked by porcupine (hack/porcupine, built once into ~/.cache).
+test-history:
+	cd hack/porcupine && GOTOOLCHAIN=local GOWORK=off GOFLAGS=-mod=readonly go test ./...
+	hack/build-porcupine.sh >/dev/null
+	$(MOCHA) --config .mocharc.history.json
 
 # Builds the Kubernetes binaries from Go modules first (cached under ~/.cache; minutes when cold),
 # outside mocha's timeouts so that its progress shows.

@@ -1,8 +1,9 @@
 // The router's side of the public API: every key goes to its owners on the
 // ring. Writes are stamped with this router's clock and acknowledged once
-// every reachable owner stored them. Reads ask the owners in ring order when
-// membership is settled, and every candidate owner (newest version wins)
-// while it is changing.
+// every reachable owner answered and the deciding owner holds them (a write
+// that lost to a newer version is stamped anew; docs/consistency.md). Reads
+// ask the owners in ring order when membership is settled, and every
+// candidate owner (newest version wins) while it is changing.
 import type { CacheBackend, RingDescription, WriteRequest } from '../api/backend.js';
 import type { Member } from '../membership/member.js';
 import { CacheError, ServiceUnavailableError } from '../protocol/errors.js';
@@ -11,8 +12,9 @@ import { RETRY_AFTER_SECONDS } from '../protocol/limits.js';
 import type { Logger } from '../observability/logger.js';
 import type { DataplaneMetrics } from '../observability/metrics.js';
 import type { RingView } from '../ring/ring-view.js';
-import type { ServerChannels } from '../transport/server-channels.js';
+import type { ServerLinks } from '../transport/server-channels.js';
 import { compareVersions, type HybridLogicalClock, type Version } from '../version/hlc.js';
+import { judgeWrite, type OwnerAnswer } from './write-verdict.js';
 
 /** A server refused an op it understood (for example, it has no room for the value). */
 export class OwnerRefusedError extends CacheError {
@@ -24,16 +26,20 @@ export class OwnerRefusedError extends CacheError {
 /** Rounds of re-routing when owners turn out to be leaving. */
 const MAX_REROUTES = 3;
 
+/** Stamps a write may take before the router gives up on ordering it (each one is newer than a write it lost to). */
+export const MAX_WRITE_ATTEMPTS = 5;
+
 function unavailable(detail: string): ServiceUnavailableError {
   return new ServiceUnavailableError(detail, RETRY_AFTER_SECONDS);
 }
 
 type Found = Extract<BatchResult, { found: true }>;
+type WriteOp = Extract<BatchOp, { version: Version }>;
 
 export class RouterBackend implements CacheBackend {
   constructor(
     private readonly view: RingView,
-    private readonly channels: ServerChannels,
+    private readonly channels: ServerLinks,
     private readonly clock: HybridLogicalClock,
     private readonly metrics: DataplaneMetrics,
     private readonly logger: Logger,
@@ -49,17 +55,15 @@ export class RouterBackend implements CacheBackend {
   async setMany(writes: readonly WriteRequest[]): Promise<void> {
     const now = Date.now();
     await Promise.all(
-      writes.map(({ key, value, ttlSeconds }) =>
-        this.writeToOwners(key, {
-          op: 'put', key, value, version: this.clock.next(), expiresAt: ttlSeconds ? now + ttlSeconds * 1000 : 0,
-        }),
-      ),
+      writes.map(({ key, value, ttlSeconds }) => {
+        const expiresAt = ttlSeconds ? now + ttlSeconds * 1000 : 0;
+        return this.writeInOrder(key, (version) => ({ op: 'put', key, value, version, expiresAt }));
+      }),
     );
   }
 
   async delete(key: string): Promise<boolean> {
-    const results = await this.writeToOwners(key, { op: 'del', key, version: this.clock.next() });
-    return results.some((r) => 'existed' in r && r.existed);
+    return this.writeInOrder(key, (version) => ({ op: 'del', key, version }));
   }
 
   describeRing(): RingDescription {
@@ -75,15 +79,23 @@ export class RouterBackend implements CacheBackend {
     return owners;
   }
 
-  /** Settled ring: the owners in order until one has the key. */
+  /**
+   * Settled ring: the owners in order until one has the key. A delete an
+   * owner remembers hides every older value a later owner may still hold
+   * (a write that lost to that delete and is being stamped anew, say).
+   */
   private async readInOrder(key: string): Promise<string | undefined> {
     let answered = false;
     let lastError: Error | undefined;
+    let deletedAt: Version | undefined;
     for (const owner of this.nonEmpty(this.view.ownersOf(key))) {
       try {
         const result = await this.channels.get(owner.address).send({ op: 'get', key });
         answered = true;
-        if ('found' in result && result.found) {
+        if (!('found' in result)) continue;
+        if (!result.found) {
+          if (result.version !== undefined && (deletedAt === undefined || compareVersions(result.version, deletedAt) > 0)) deletedAt = result.version;
+        } else if (deletedAt === undefined || compareVersions(result.version, deletedAt) > 0) {
           this.clock.observe(result.version);
           return result.value;
         }
@@ -129,13 +141,35 @@ export class RouterBackend implements CacheBackend {
   }
 
   /**
-   * Sends a write to every owner in both rings. It succeeds when every owner
-   * that answered stored it and at least one did. An owner that cannot be
-   * reached is treated as gone (ZooKeeper will say so once its session ends);
-   * an owner that says it is leaving is re-routed around at once.
+   * Stamps a write and sends it to the key's owners until it takes effect. An
+   * owner that already holds a newer version (another router stamped in the
+   * same ms, or its clock is ahead) answers with it; the write then takes a
+   * stamp newer than that and goes out again, so it is never acknowledged
+   * while an older write wins over it. Resolves whether a live value was there.
    */
-  private async writeToOwners(key: string, op: BatchOp): Promise<BatchResult[]> {
-    const results: BatchResult[] = [];
+  private async writeInOrder(key: string, stamp: (version: Version) => WriteOp): Promise<boolean> {
+    for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+      const op = stamp(this.clock.next());
+      const answers = await this.writeToOwners(key, op);
+      const verdict = judgeWrite(op.version, answers, () => this.view.decidingOwners(key).map((m) => m.id));
+      if (verdict.taken) return verdict.existed;
+      this.clock.observe(verdict.newest);
+      this.metrics.writeRestamps.inc();
+    }
+    throw new ServiceUnavailableError(
+      `the write lost to newer writes of the same key ${MAX_WRITE_ATTEMPTS} times in a row; retry it`,
+      RETRY_AFTER_SECONDS,
+    );
+  }
+
+  /**
+   * Sends a write to every owner in both rings and returns the answers. An
+   * owner that cannot be reached is treated as gone (ZooKeeper will say so
+   * once its session ends); an owner that says it is leaving is re-routed
+   * around at once. At least one owner must answer.
+   */
+  private async writeToOwners(key: string, op: WriteOp): Promise<OwnerAnswer[]> {
+    const answers: OwnerAnswer[] = [];
     const tried = new Set<string>();
     for (let round = 0; round <= MAX_REROUTES; round++) {
       const owners = this.nonEmpty(this.view.writeOwners(key)).filter((m) => !tried.has(m.id));
@@ -155,13 +189,13 @@ export class RouterBackend implements CacheBackend {
           rerouted = true;
         } else if ('error' in result) {
           throw new OwnerRefusedError(result.status, result.error);
-        } else {
-          results.push(result);
+        } else if ('stored' in result) {
+          answers.push({ ownerId: owner.id, result });
         }
       }
       if (!rerouted) break;
     }
-    if (results.length === 0) throw unavailable('no owner of the key could store the write');
-    return results;
+    if (answers.length === 0) throw unavailable('no owner of the key could store the write');
+    return answers;
   }
 }

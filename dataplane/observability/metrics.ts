@@ -12,6 +12,12 @@ export class DataplaneMetrics {
   readonly hits = new HotPathCounter(this.registry, 'dcache_hits_total', 'Reads that found the key');
   readonly misses = new HotPathCounter(this.registry, 'dcache_misses_total', 'Reads that did not find the key');
 
+  readonly writeRestamps = new Counter({
+    name: 'dcache_write_restamps_total',
+    help: 'Writes a router stamped again because an owner held a newer version of the key (same-ms writes from two routers, or clock skew)',
+    registers: [this.registry],
+  });
+
   readonly ringEpoch = new Gauge({ name: 'dcache_ring_epoch', help: 'Ring epoch: how many membership views this process has built', registers: [this.registry] });
   readonly ringMembers = new Gauge({
     name: 'dcache_ring_members',

@@ -17,8 +17,13 @@ export type BatchResult =
   | { found: true; value: string; version: Version; expiresAt: number }
   /** Absent; `version` is the delete's when a tombstone remembers one. */
   | { found: false; version?: Version }
-  | { stored: boolean }
-  | { stored: boolean; existed: boolean }
+  /**
+   * A write's outcome. When it did not take effect, `current` is the version
+   * the key holds instead (newer, or this very write when it arrived by
+   * hand-off first), so a router can order its write after it.
+   */
+  | { stored: boolean; current?: Version }
+  | { stored: boolean; existed: boolean; current?: Version }
   /** The server is leaving: it takes no more writes, and the sender should re-route. */
   | { refused: 'leaving' }
   | { error: string; status: number };

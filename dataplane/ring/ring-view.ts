@@ -158,6 +158,16 @@ export class RingView {
     return union(next, now);
   }
 
+  /**
+   * The owners whose answer decides whether a write took effect, in order:
+   * the key's holders that still take writes. Every router writes to them
+   * whatever its view of joins, so an acknowledged write is always on them
+   * (docs/consistency.md). Empty when every holder of the key is leaving.
+   */
+  decidingOwners(key: string): Member[] {
+    return this.holding.ownersOf(key, this.replicationFactor).filter((m) => m.state !== 'leaving');
+  }
+
   /** Where a read may find the newest value: the holders first, then the future owners. */
   readOwners(key: string): Member[] {
     if (this.holding === this.placement) return this.ownersOf(key);

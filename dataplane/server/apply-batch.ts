@@ -2,6 +2,15 @@
 // result, so one refused op does not fail its neighbours.
 import type { BatchOp, BatchResult } from '../protocol/internal-batch.js';
 import { EntryTooLargeError, type VersionedStore } from '../store/versioned-store.js';
+import type { Version } from '../version/hlc.js';
+
+const STORED: BatchResult = { stored: true };
+
+/** The version a write lost to; none when the write had already expired on arrival. */
+function currentVersion(store: VersionedStore, key: string): { current?: Version } {
+  const entry = store.peek(key);
+  return entry ? { current: entry.version } : {};
+}
 
 export interface BatchTally {
   hits: number;
@@ -27,10 +36,12 @@ export function applyBatch(store: VersionedStore, ops: readonly BatchOp[], tally
           return { found: true, value: entry.value, version: entry.version, expiresAt: entry.expiresAt };
         }
         case 'put':
-          return { stored: store.apply(op.key, { value: op.value, version: op.version, expiresAt: op.expiresAt }) === 'stored' };
+          return store.apply(op.key, { value: op.value, version: op.version, expiresAt: op.expiresAt }) === 'stored'
+            ? STORED
+            : { stored: false, ...currentVersion(store, op.key) };
         case 'del': {
           const { outcome, existed } = store.delete(op.key, op.version);
-          return { stored: outcome === 'stored', existed };
+          return outcome === 'stored' ? { stored: true, existed } : { stored: false, existed, ...currentVersion(store, op.key) };
         }
       }
     } catch (error) {

@@ -1,9 +1,15 @@
 // One ServerChannel per server address, opened on first use and closed once
 // the address leaves the ring.
 import type { Member } from '../membership/member.js';
+import type { BatchOp, BatchResult } from '../protocol/internal-batch.js';
 import { ServerChannel } from './server-channel.js';
 
-export class ServerChannels {
+/** What a router needs of its links: one op to one server, answered alone. */
+export interface ServerLinks {
+  get(address: string): { send(op: BatchOp): Promise<BatchResult> };
+}
+
+export class ServerChannels implements ServerLinks {
   private readonly byAddress = new Map<string, ServerChannel>();
 
   constructor(private readonly coalesce = true) {}

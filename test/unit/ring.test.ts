@@ -128,6 +128,25 @@ describe('ring view', () => {
     expect(readers.has('s4')).to.equal(true);
   });
 
+  it('lets the holders that take writes decide a write: the owners when settled, never a joiner or a leaver', () => {
+    const view = new RingView(2);
+    view.update([member('s1'), member('s2'), member('s3')], 0);
+    for (const key of keys.slice(0, 500)) expect(ids(view.decidingOwners(key))).to.deep.equal(ids(view.ownersOf(key)));
+    view.update([member('s1'), member('s2'), member('s3'), member('s4', 'joining')], 1);
+    for (const key of keys.slice(0, 500)) {
+      expect(ids(view.decidingOwners(key))).not.to.include('s4');
+      expect(ids(view.writeOwners(key))).to.include.members(ids(view.decidingOwners(key)));
+    }
+    view.update([member('s1'), member('s2', 'leaving'), member('s3')], 2);
+    for (const key of keys.slice(0, 500)) {
+      expect(ids(view.decidingOwners(key))).not.to.include('s2');
+      expect(ids(view.writeOwners(key))).to.include.members(ids(view.decidingOwners(key)));
+    }
+    view.update([member('s1', 'leaving'), member('s2', 'leaving'), member('s3')], 3);
+    const decided = keys.slice(0, 500).map((k) => view.decidingOwners(k).length);
+    expect(decided, 'a key whose holders all leave has no deciding owner').to.include(0);
+  });
+
   it('is settled only when every member serves and the grace has passed', () => {
     const view = new RingView({ replicationFactor: 2, settleGraceMs: 100 });
     view.update([member('a'), member('b', 'joining')], 1000);

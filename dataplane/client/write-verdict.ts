@@ -1,0 +1,56 @@
+// Did a write take effect, or did it lose to a newer version and need a new
+// stamp? Pure: the router feeds it the owners' answers. Why one owner decides
+// is in docs/consistency.md.
+import type { BatchResult } from '../protocol/internal-batch.js';
+import { compareVersions, type Version } from '../version/hlc.js';
+
+export type WriteResult = Extract<BatchResult, { stored: boolean }>;
+
+export interface OwnerAnswer {
+  ownerId: string;
+  result: WriteResult;
+}
+
+export type WriteVerdict =
+  /** The write is in place; for a delete, whether a live value was there. */
+  | { taken: true; existed: boolean }
+  /** An owner holds a newer version: stamp the write after `newest` and send it again. */
+  | { taken: false; newest: Version };
+
+/**
+ * The version this write lost to, if it lost. An owner that holds this very
+ * version (a hand-off copy got there first) holds the write; an expired write
+ * is refused with an older current version and has nothing to retry against.
+ */
+export function versionLostTo(result: WriteResult, version: Version): Version | undefined {
+  if (result.stored || result.current === undefined) return undefined;
+  return compareVersions(result.current, version) > 0 ? result.current : undefined;
+}
+
+function existed(answer: OwnerAnswer): boolean {
+  return 'existed' in answer.result && answer.result.existed;
+}
+
+/**
+ * Judges a write by the first deciding owner that answered. Only when no
+ * deciding owner answered does every answer count, which is safe (never
+ * acknowledges a lost write) but may re-send a write that was already seen.
+ * The deciding owners are asked for only when the answers disagree, so the
+ * common write costs no second ring lookup.
+ */
+export function judgeWrite(version: Version, answers: readonly OwnerAnswer[], decidingOwnerIds: () => readonly string[]): WriteVerdict {
+  const first = answers[0];
+  if (first && answers.every((a) => versionLostTo(a.result, version) === undefined && existed(a) === existed(first))) {
+    return { taken: true, existed: existed(first) };
+  }
+  const deciders = decidingOwnerIds();
+  const decider = deciders.find((id) => answers.some((a) => a.ownerId === id));
+  const judged = decider === undefined ? answers : answers.filter((a) => a.ownerId === decider);
+  let newest: Version | undefined;
+  for (const { result } of judged) {
+    const lostTo = versionLostTo(result, version);
+    if (lostTo !== undefined && (newest === undefined || compareVersions(lostTo, newest) > 0)) newest = lostTo;
+  }
+  if (newest !== undefined) return { taken: false, newest };
+  return { taken: true, existed: judged.some(existed) };
+}

@@ -1,0 +1,146 @@
+// Writes through two routers are ordered as real time orders them, even when
+// both routers stamp in the same millisecond (docs/consistency.md). Real
+// routers and real stores; only the network between them is in-process.
+import { expect } from 'chai';
+import { RouterBackend } from '../../dataplane/client/router-backend.js';
+import { judgeWrite, type OwnerAnswer } from '../../dataplane/client/write-verdict.js';
+import type { Member } from '../../dataplane/membership/member.js';
+import { createLogger } from '../../dataplane/observability/logger.js';
+import { DataplaneMetrics } from '../../dataplane/observability/metrics.js';
+import { ServiceUnavailableError } from '../../dataplane/protocol/errors.js';
+import type { BatchOp, BatchResult } from '../../dataplane/protocol/internal-batch.js';
+import { RingView } from '../../dataplane/ring/ring-view.js';
+import { applyBatch } from '../../dataplane/server/apply-batch.js';
+import { VersionedStore } from '../../dataplane/store/versioned-store.js';
+import type { ServerLinks } from '../../dataplane/transport/server-channels.js';
+import { encodeVersion, HybridLogicalClock } from '../../dataplane/version/hlc.js';
+
+const SAME_MS = 1_800_000_000_000;
+const member = (id: string, state: Member['state'] = 'serving'): Member => ({ id, address: `${id}:8080`, state });
+
+/** Three servers' stores, reached in-process: every op goes through the real batch executor. */
+class InProcessServers implements ServerLinks {
+  readonly stores = new Map<string, VersionedStore>();
+  /** Runs before each write reaches a store (to play a third writer). */
+  beforeWrite: (store: VersionedStore, op: BatchOp) => void = () => {};
+
+  constructor(addresses: readonly string[]) {
+    for (const address of addresses) this.stores.set(address, new VersionedStore({ maxBytes: 1 << 20 }, () => SAME_MS));
+  }
+
+  get(address: string): { send(op: BatchOp): Promise<BatchResult> } {
+    const store = this.stores.get(address);
+    if (!store) throw new Error(`no server at ${address}`);
+    return {
+      send: async (op) => {
+        if (op.op !== 'get') this.beforeWrite(store, op);
+        return applyBatch(store, [op], { hits: 0, misses: 0 })[0] as BatchResult;
+      },
+    };
+  }
+}
+
+function router(writer: string, servers: ServerLinks, members: Member[]): RouterBackend {
+  const view = new RingView(2);
+  view.update(members, 0);
+  const logger = createLogger('silent', { role: 'client' });
+  return new RouterBackend(view, servers, new HybridLogicalClock(writer, () => SAME_MS), new DataplaneMetrics('client'), logger);
+}
+
+describe('write order across routers', () => {
+  const members = [member('s1'), member('s2'), member('s3')];
+  let servers: InProcessServers;
+  // 'router-a' sorts before 'router-b': with both clocks in one ms, its stamps are older.
+  let low: RouterBackend;
+  let high: RouterBackend;
+
+  beforeEach(() => {
+    servers = new InProcessServers(members.map((m) => m.address));
+    low = router('router-a', servers, members);
+    high = router('router-b', servers, members);
+  });
+
+  it('lets a write that starts after an acknowledged one win, though its stamp sorts lower', async () => {
+    for (let i = 0; i < 50; i++) {
+      const key = `key-${i}`;
+      await high.setMany([{ key, value: 'first', ttlSeconds: undefined }]);
+      await low.setMany([{ key, value: 'second', ttlSeconds: undefined }]);
+      expect(await high.getMany([key]), key).to.deep.equal(['second']);
+      expect(await low.getMany([key]), key).to.deep.equal(['second']);
+    }
+  });
+
+  it('does not lose a delete that follows a put, or a put that follows a delete', async () => {
+    await high.setMany([{ key: 'k', value: 'first', ttlSeconds: undefined }]);
+    expect(await low.delete('k')).to.equal(true);
+    expect(await high.getMany(['k'])).to.deep.equal([undefined]);
+
+    const other = router('r-other', servers, members);
+    await router('r-zzz', servers, members).delete('j');
+    await other.setMany([{ key: 'j', value: 'after-delete', ttlSeconds: undefined }]);
+    expect(await low.getMany(['j'])).to.deep.equal(['after-delete']);
+  });
+
+  it('leaves every owner holding the winning write', async () => {
+    await high.setMany([{ key: 'k', value: 'first', ttlSeconds: undefined }]);
+    await low.setMany([{ key: 'k', value: 'second', ttlSeconds: undefined }]);
+    const holders = [...servers.stores.values()].map((s) => s.get('k')?.value).filter((v) => v !== undefined);
+    expect(holders).to.deep.equal(['second', 'second']);
+  });
+
+  it('answers 503 rather than acknowledge a write that keeps losing to newer ones', async () => {
+    let ms = SAME_MS + 1000;
+    servers.beforeWrite = (store, op) => store.set(op.key, 'from elsewhere', encodeVersion(ms++, 0, 'r-ahead'));
+    const write = low.setMany([{ key: 'k', value: 'mine', ttlSeconds: undefined }]);
+    const error = await write.then(() => undefined, (e: unknown) => e);
+    expect(error).to.be.instanceOf(ServiceUnavailableError);
+    expect((error as ServiceUnavailableError).message).to.match(/lost to newer writes of the same key 5 times/);
+  });
+});
+
+describe('write verdict', () => {
+  const mine = encodeVersion(SAME_MS, 0, 'router-a');
+  const newer = encodeVersion(SAME_MS, 0, 'router-b');
+  const older = encodeVersion(SAME_MS - 1, 0, 'router-b');
+  const answer = (ownerId: string, result: OwnerAnswer['result']): OwnerAnswer => ({ ownerId, result });
+
+  it('is decided by the first deciding owner that answered', () => {
+    const answers = [answer('a', { stored: true }), answer('b', { stored: false, current: newer })];
+    expect(judgeWrite(mine, answers, () => ['a', 'b'])).to.deep.equal({ taken: true, existed: false });
+    expect(judgeWrite(mine, answers, () => ['b', 'a'])).to.deep.equal({ taken: false, newest: newer });
+    expect(judgeWrite(mine, answers.slice(0, 1), () => ['b', 'a']), 'b did not answer').to.deep.equal({ taken: true, existed: false });
+  });
+
+  it('counts every answer when no deciding owner answered', () => {
+    const answers = [answer('j', { stored: true }), answer('k', { stored: false, current: newer })];
+    expect(judgeWrite(mine, answers, () => ['a'])).to.deep.equal({ taken: false, newest: newer });
+    expect(judgeWrite(mine, answers, () => [])).to.deep.equal({ taken: false, newest: newer });
+  });
+
+  it('takes an owner that already holds this very version, or refused an expired write, as done', () => {
+    expect(judgeWrite(mine, [answer('a', { stored: false, current: mine })], () => ['a'])).to.deep.equal({ taken: true, existed: false });
+    expect(judgeWrite(mine, [answer('a', { stored: false, current: older })], () => ['a'])).to.deep.equal({ taken: true, existed: false });
+    expect(judgeWrite(mine, [answer('a', { stored: false })], () => ['a'])).to.deep.equal({ taken: true, existed: false });
+  });
+
+  it("reports a delete's existed flag from the deciding owner", () => {
+    const answers = [answer('a', { stored: true, existed: false }), answer('b', { stored: true, existed: true })];
+    expect(judgeWrite(mine, answers, () => ['a', 'b'])).to.deep.equal({ taken: true, existed: false });
+    expect(judgeWrite(mine, answers, () => ['b', 'a'])).to.deep.equal({ taken: true, existed: true });
+  });
+});
+
+describe('batch executor', () => {
+  it('answers a write that lost with the version that beat it', () => {
+    const store = new VersionedStore({ maxBytes: 1 << 20 }, () => SAME_MS);
+    const newer = encodeVersion(SAME_MS, 0, 'router-b');
+    const mine = encodeVersion(SAME_MS, 0, 'router-a');
+    store.set('k', 'first', newer);
+    const tally = { hits: 0, misses: 0 };
+    expect(applyBatch(store, [{ op: 'put', key: 'k', value: 'second', version: mine, expiresAt: 0 }], tally)).to.deep.equal([
+      { stored: false, current: newer },
+    ]);
+    expect(applyBatch(store, [{ op: 'del', key: 'k', version: mine }], tally)).to.deep.equal([{ stored: false, existed: true, current: newer }]);
+    expect(applyBatch(store, [{ op: 'put', key: 'n', value: 'v', version: mine, expiresAt: 0 }], tally)).to.deep.equal([{ stored: true }]);
+  });
+});
