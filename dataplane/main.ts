@@ -1,7 +1,8 @@
 // Entry point: `node dist/dataplane/main.js server|client [flags]`.
-import { ConfigError, parseConfig, usage, type Role } from './config/settings.js';
+import type { Role } from './config/contract.js';
+import { ConfigError, parseConfig, usage } from './config/settings.js';
 import { createLogger } from './observability/logger.js';
-import { startClient } from './client/client-process.js';
+import { startRouter } from './router/router-process.js';
 import type { RunningProcess } from './running-process.js';
 import { startServer } from './server/server-process.js';
 
@@ -47,7 +48,7 @@ async function main(argv: readonly string[]): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
 
-  running = config.role === 'server' ? await startServer(config, logger) : await startClient(config, logger);
+  running = config.role === 'server' ? await startServer(config, logger) : await startRouter(config, logger);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

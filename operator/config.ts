@@ -1,6 +1,6 @@
 // The operator process's settings (DESIGN "The operator process"), from its
 // environment. Pure: main passes in what it read from the machine.
-import { LOG_LEVELS, type LogLevel } from '../dataplane/config/settings.js';
+import { LOG_LEVELS, type LogLevel } from '../dataplane/config/contract.js';
 
 export interface OperatorConfig {
   /** Undefined: every namespace. */

@@ -1,18 +1,12 @@
 // What the public API needs from whatever holds the keys. The router
 // implements it over the ring; a server implements it over its own store.
-import type { Member } from '../membership/member.js';
+import type { RingDescription } from '../ring/ring-view.js';
 
 export interface WriteRequest {
   key: string;
   value: string;
   /** Seconds until the key expires; undefined means never. */
   ttlSeconds: number | undefined;
-}
-
-export interface RingDescription {
-  epoch: number;
-  replicationFactor: number;
-  members: Member[];
 }
 
 export interface CacheBackend {

@@ -1,12 +1,20 @@
-// The data plane's settings: one table that names each environment variable,
-// its flag, the roles that read it and how its value is checked.
+// The data plane's configuration: each setting of the contract's table, read
+// from its flag or environment variable and checked.
 import { hostname } from 'node:os';
-import { parseByteSize, parseDurationMs } from './units.js';
-
-export type Role = 'server' | 'client';
-
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+import {
+  DEFAULT_PORT,
+  LOG_LEVELS,
+  parseByteSize,
+  parseDurationMs,
+  POD_IP_ENV,
+  SETTINGS,
+  ZK_CONNECT_PATTERN,
+  ZOOKEEPER_CLIENT_PORT,
+  type LogLevel,
+  type Role,
+  type SettingName,
+  type SettingSpec,
+} from './contract.js';
 
 export interface DataplaneConfig {
   role: Role;
@@ -25,6 +33,8 @@ export interface DataplaneConfig {
   coalesce: boolean;
 }
 
+const ZK_CONNECT = new RegExp(ZK_CONNECT_PATTERN);
+
 /** A setting that cannot be used; the message names it so the operator can fix it. */
 export class ConfigError extends Error {
   constructor(readonly setting: string, detail: string) {
@@ -32,31 +42,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
-
-export interface SettingSpec {
-  env: string;
-  flag: string;
-  roles: readonly Role[];
-  describe: string;
-}
-
-export const SETTINGS = {
-  zkConnect: { env: 'ZK_CONNECT', flag: '--zk-connect', roles: ['server', 'client'], describe: 'ZooKeeper connect string (default 127.0.0.1:2181)' },
-  zkSessionTimeout: { env: 'ZK_SESSION_TIMEOUT', flag: '--zk-session-timeout', roles: ['server', 'client'], describe: 'ZooKeeper session timeout (default 10s)' },
-  cacheName: { env: 'CACHE_NAME', flag: '--cache-name', roles: ['server', 'client'], describe: 'which cache; its ZooKeeper root is /distributed-cache/<CACHE_NAME> (default "default")' },
-  host: { env: 'HOST', flag: '--host', roles: ['server', 'client'], describe: 'bind address (default 0.0.0.0)' },
-  port: { env: 'PORT', flag: '--port', roles: ['server', 'client'], describe: 'listen port (default: server 8080, client 5000)' },
-  nodeId: { env: 'NODE_ID', flag: '--node-id', roles: ['server'], describe: 'unique member id (default: hostname)' },
-  advertiseAddress: { env: 'ADVERTISE_ADDRESS', flag: '--advertise-address', roles: ['server'], describe: 'host:port where routers and peers reach this server (default $POD_IP:$PORT, else HOST:PORT)' },
-  replicationFactor: { env: 'REPLICATION_FACTOR', flag: '--replication-factor', roles: ['server', 'client'], describe: 'copies of each key (default 2)' },
-  maxMemory: { env: 'MAX_MEMORY', flag: '--max-memory', roles: ['server'], describe: 'LRU bound on stored bytes, e.g. 256Mi (default 256Mi)' },
-  maxEntries: { env: 'MAX_ENTRIES', flag: '--max-entries', roles: ['server'], describe: 'optional LRU bound on the number of keys' },
-  drainTimeout: { env: 'DRAIN_TIMEOUT', flag: '--drain-timeout', roles: ['server'], describe: 'longest hand-off on SIGTERM (default 30s)' },
-  coalesce: { env: 'ROUTER_COALESCE', flag: '--router-coalesce', roles: ['client'], describe: 'on|off: batch requests for the same server per event-loop turn (default on; off only to measure what it buys)' },
-  logLevel: { env: 'LOG_LEVEL', flag: '--log-level', roles: ['server', 'client'], describe: `pino level: ${LOG_LEVELS.join(', ')} (default info)` },
-} as const satisfies Record<string, SettingSpec>;
-
-type SettingName = keyof typeof SETTINGS;
 
 /** Reads `--flag=value` and `--flag value` pairs; unknown flags are errors. */
 function readFlags(argv: readonly string[]): Map<string, string> {
@@ -116,8 +101,8 @@ export function parseConfig(
   };
   const label = (name: SettingName): string => SETTINGS[name].env;
 
-  const zkConnect = raw('zkConnect') ?? '127.0.0.1:2181';
-  if (!/^[^\s,/]+:\d+(,[^\s,/]+:\d+)*(\/[^\s]*)?$/.test(zkConnect)) {
+  const zkConnect = raw('zkConnect') ?? `127.0.0.1:${ZOOKEEPER_CLIENT_PORT}`;
+  if (!ZK_CONNECT.test(zkConnect)) {
     throw new ConfigError(label('zkConnect'), `"${zkConnect}" is not a list of host:port`);
   }
   const cacheName = raw('cacheName') ?? 'default';
@@ -126,12 +111,12 @@ export function parseConfig(
   }
   const host = raw('host') ?? '0.0.0.0';
   const portText = raw('port');
-  const port = portText === undefined ? (role === 'server' ? 8080 : 5000) : integerIn(label('port'), portText, 1, 65535);
+  const port = portText === undefined ? DEFAULT_PORT[role] : integerIn(label('port'), portText, 1, 65535);
   const nodeId = raw('nodeId') ?? machineHostname;
   if (role === 'server' && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/.test(nodeId)) {
     throw new ConfigError(label('nodeId'), `"${nodeId}" must be letters, digits, '.', '_' or '-'`);
   }
-  const advertiseAddress = raw('advertiseAddress') ?? `${env.POD_IP || host}:${port}`;
+  const advertiseAddress = raw('advertiseAddress') ?? `${env[POD_IP_ENV] || host}:${port}`;
   if (!/^[^\s/]+:\d{1,5}$/.test(advertiseAddress)) {
     throw new ConfigError(label('advertiseAddress'), `"${advertiseAddress}" is not host:port`);
   }

@@ -4,17 +4,21 @@
 // promise chain and response handling took about 40% of that route's time
 // (batches of 4 reads/s, wrk -t1 -c32, median of 3: Koa 14.1k, this 25.0k,
 // a bare node:http server doing the same work 27.3k; see the README).
-// Errors and metrics follow the same rules as the Koa app: a typed error
-// becomes its status and `{"error": message}`, anything else a bare 500.
+// Failures get the same answers (errorAnswer) and requests the same
+// recorder (recordRequest) as in the Koa app.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { CacheError } from '../protocol/errors.js';
+import { MethodNotAllowedError } from '../protocol/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { RequestMetrics } from '../observability/request-metrics.js';
+import { errorAnswer } from './error-answer.js';
+import { recordRequest } from './request-recorder.js';
 
 /** Answers one request; whatever it throws is turned into an error answer. */
 export type DirectHandler = (req: IncomingMessage) => Promise<unknown>;
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+/** Direct routes take POST only. */
+const notPost = (): MethodNotAllowedError => new MethodNotAllowedError('method not allowed on this route', 'POST');
 
 function writeJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -43,9 +47,10 @@ export class DirectRoutes {
       const handler = this.routes.get(path);
       if (!handler) return fallback(req, res);
       const started = performance.now();
-      const answered = (): void => this.metrics.record(path, req.method ?? '', res.statusCode, (performance.now() - started) / 1000);
+      const answered = (): void => recordRequest(this.metrics, path, req.method ?? '', res.statusCode, started);
       if (req.method !== 'POST') {
-        writeJson(res, 405, { error: 'method not allowed on this route' }, { Allow: 'POST' });
+        const { status, headers, body } = errorAnswer(notPost(), this.logger, { path });
+        writeJson(res, status, body, headers);
         answered();
         return;
       }
@@ -61,12 +66,8 @@ export class DirectRoutes {
       res.destroy();
       return;
     }
-    if (error instanceof CacheError) {
-      // A body left unread (too large, or never finished) makes the connection unusable.
-      writeJson(res, error.status, { error: error.message }, req.readableEnded ? { ...error.headers } : { ...error.headers, Connection: 'close' });
-      return;
-    }
-    this.logger.error({ err: error, method: req.method, path }, 'request failed');
-    writeJson(res, 500, { error: 'internal error' });
+    const { status, headers, body } = errorAnswer(error, this.logger, { method: req.method, path });
+    // A body left unread (too large, or never finished) makes the connection unusable.
+    writeJson(res, status, body, req.readableEnded ? headers : { ...headers, Connection: 'close' });
   }
 }

@@ -1,4 +1,4 @@
-// The public cache API (DESIGN's contract table), over any CacheBackend.
+// The public cache API (its contract: README, "HTTP API"), over any CacheBackend.
 import { RouteTable } from './route-table.js';
 import type { Context } from 'koa';
 import type { CacheBackend, WriteRequest } from '../api/backend.js';

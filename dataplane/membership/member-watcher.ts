@@ -3,7 +3,8 @@
 // read can never miss a change the way incremental updates can.
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../observability/logger.js';
-import { decodeMember, membersPath, sameMembers, sortMembers, type Member } from './member.js';
+import { sameMembers, sortMembers, type Member } from '../ring/member.js';
+import { decodeMember, membersPath } from './member-znode.js';
 import { isZkError, ZkCodes, type ZkSession } from './zk-session.js';
 
 export interface MemberWatcherEvents {

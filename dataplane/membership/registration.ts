@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../observability/logger.js';
-import { decodeMember, encodeMember, membersPath, type Member, type MemberState } from './member.js';
+import type { Member, MemberState } from '../ring/member.js';
+import { decodeMember, encodeMember, membersPath } from './member-znode.js';
 import { isZkError, ZkCodes, type ZkSession } from './zk-session.js';
 
 /** Longest a single znode write may take before the step is abandoned. */
@@ -53,7 +55,7 @@ export class MemberRegistration extends EventEmitter<RegistrationEvents> {
     while (!this.isRegistered) {
       await this.session.waitForSession();
       await this.queue;
-      if (!this.isRegistered) await new Promise((r) => setTimeout(r, 200));
+      if (!this.isRegistered) await sleep(200);
     }
   }
 
@@ -108,7 +110,7 @@ export class MemberRegistration extends EventEmitter<RegistrationEvents> {
         return;
       } catch (error) {
         this.logger.warn({ err: error, attempt }, `registration failed; retrying: ${(error as Error).message}`);
-        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * attempt)));
+        await sleep(Math.min(2000, 100 * attempt));
       }
     }
   }

@@ -1,6 +1,6 @@
 // pino JSON logs: one line per event, with the process's role and id on each.
 import { pino, type Logger } from 'pino';
-import type { LogLevel } from '../config/settings.js';
+import type { LogLevel } from '../config/contract.js';
 
 export type { Logger };
 

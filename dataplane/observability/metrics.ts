@@ -1,7 +1,7 @@
 // Prometheus metrics shared by both roles. Each process owns one registry;
 // labels stay low-cardinality (route templates, never keys).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { MEMBER_STATES, type Member } from '../membership/member.js';
+import { MEMBER_STATES, type Member } from '../ring/member.js';
 import { HotPathCounter, RequestMetrics } from './request-metrics.js';
 
 export class DataplaneMetrics {

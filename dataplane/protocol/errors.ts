@@ -1,5 +1,6 @@
-// Every failure a caller can see, as a typed error with one HTTP status.
-// The error middleware turns them into `{"error": message}`; nothing else leaks.
+// Every failure a caller can see, as a typed error with one HTTP status,
+// here and nowhere else. http/error-answer.ts turns them into
+// `{"error": message}` for every dispatcher; nothing else leaks.
 
 export abstract class CacheError extends Error {
   abstract readonly status: number;
@@ -15,6 +16,17 @@ export class BadRequestError extends CacheError {
 /** A value or body is larger than the limits allow. */
 export class PayloadTooLargeError extends CacheError {
   readonly status = 413;
+}
+
+/**
+ * An entry is larger than the whole store may hold (a small MAX_MEMORY). A
+ * value that is too large, so 413 whether the server's own API or a router
+ * met it (the router passes an owner's status through, see OwnerRefusedError).
+ */
+export class EntryTooLargeError extends PayloadTooLargeError {
+  constructor(readonly bytes: number, readonly maxBytes: number) {
+    super(`entry of ${bytes} bytes exceeds the store's ${maxBytes}-byte bound`);
+  }
 }
 
 export class KeyNotFoundError extends CacheError {
@@ -44,4 +56,21 @@ export class RouteNotFoundError extends CacheError {
 
 export class MethodNotAllowedError extends CacheError {
   readonly status = 405;
+  override readonly headers: Readonly<Record<string, string>>;
+  /** `allow` names the methods the route takes, for the Allow header, when the caller knows them. */
+  constructor(message: string, allow?: string) {
+    super(message);
+    this.headers = allow ? { Allow: allow } : {};
+  }
+}
+
+/**
+ * A server refused an op it understood, in an internal batch: the router
+ * answers with that server's status and message, unchanged (so an
+ * EntryTooLargeError is 413 through a router too).
+ */
+export class OwnerRefusedError extends CacheError {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
 }

@@ -1,9 +1,8 @@
 // The internal pull route a joining server uses to fetch its keys from the
 // members that hold them. The answer is NDJSON: one entry per line, streamed.
-import type { Member } from '../membership/member.js';
+import { toMember, type Member } from '../ring/member.js';
 import { isVersion, type Version } from '../version/hlc.js';
 import { BadRequestError } from './errors.js';
-import { MEMBER_STATES } from '../membership/member.js';
 
 export const HANDOFF_PULL_PATH = '/internal/v1/handoff/pull';
 
@@ -42,12 +41,10 @@ export function parsePullRequest(body: unknown): PullRequest {
 }
 
 function parseMembers(list: unknown[], field: string): Member[] {
-  return list.map((m: unknown, i): Member => {
-    const member = m as Partial<Member> | null;
-    if (typeof member?.id !== 'string' || typeof member.address !== 'string' || !MEMBER_STATES.includes(member.state as Member['state'])) {
-      throw new BadRequestError(`${field}[${i}] must be {"id", "address", "state"}`);
-    }
-    return { id: member.id, address: member.address, state: member.state as Member['state'] };
+  return list.map((raw: unknown, i): Member => {
+    const member = toMember(raw);
+    if (!member) throw new BadRequestError(`${field}[${i}] must be {"id", "address", "state"}`);
+    return member;
   });
 }
 

@@ -1,7 +1,9 @@
 // Which keys move where when the ring changes. Pure: a server asks these for
-// each key it holds, and the same answers come out in every process.
-import type { Member } from '../membership/member.js';
-import type { Ring } from './ring.js';
+// each key it holds, and the same answers come out in every process. When a
+// change calls for a hand-off, and with whom, is in handoff-triggers.ts.
+import type { Member } from './member.js';
+import type { Ownership } from './ring.js';
+import { placementMembers } from './ring-view.js';
 
 export interface HandoffPlanOptions {
   replicationFactor: number;
@@ -16,7 +18,7 @@ export interface HandoffPlanOptions {
  * server that owned the key before sends it, so copies that merely linger
  * elsewhere are never spread.
  */
-export function handoffTargets(key: string, before: Ring, after: Ring, options: HandoffPlanOptions): Member[] {
+export function handoffTargets(key: string, before: Ownership, after: Ownership, options: HandoffPlanOptions): Member[] {
   const previous = before.ownersOf(key, options.replicationFactor);
   if (!previous.some((m) => m.id === options.selfId)) return [];
   const previousIds = new Set(previous.map((m) => m.id));
@@ -26,7 +28,7 @@ export function handoffTargets(key: string, before: Ring, after: Ring, options: 
 }
 
 /** Whether a member owns a key in a ring. */
-export function ownsKey(key: string, ring: Ring, memberId: string, replicationFactor: number): boolean {
+export function ownsKey(key: string, ring: Ownership, memberId: string, replicationFactor: number): boolean {
   return ring.ownersOf(key, replicationFactor).some((m) => m.id === memberId);
 }
 
@@ -40,10 +42,19 @@ export function ownsKey(key: string, ring: Ring, memberId: string, replicationFa
  * registered may exist on one joiner alone.
  */
 export function sendsOnPull(
-  key: string, placement: Ring, holding: Ring, requesterId: string, sourceId: string, skip: ReadonlySet<string>, replicationFactor: number,
+  key: string, placement: Ownership, holding: Ownership, requesterId: string, sourceId: string, skip: ReadonlySet<string>, replicationFactor: number,
 ): boolean {
   if (!ownsKey(key, placement, requesterId, replicationFactor)) return false;
   if (!holding.has(sourceId)) return true;
   const sender = holding.ownersOf(key, replicationFactor).find((m) => !skip.has(m.id));
   return sender?.id === sourceId;
+}
+
+/**
+ * The members of the ring a drain hands keys off from: the placement ring as
+ * if this server stayed. Its keys there are the ones it must pass on; the
+ * other leaving members are left out, since they hand off their own.
+ */
+export function drainPlacement(members: readonly Member[], selfId: string): Member[] {
+  return placementMembers(members.map((m) => (m.id === selfId ? { ...m, state: 'serving' as const } : m)));
 }

@@ -7,9 +7,15 @@
 //   holding ring:   members that hold keys now (serving + leaving).
 // Writes go to the owners in both (never to a leaving member); reads ask
 // both and take the newest version until the view has settled.
-import type { RingDescription } from '../api/backend.js';
-import { sameMembers, sortMembers, type Member } from '../membership/member.js';
+import { sameMembers, sortMembers, type Member } from './member.js';
 import { Ring } from './ring.js';
+
+/** A view as `GET /api/ring` shows it. */
+export interface RingDescription {
+  epoch: number;
+  replicationFactor: number;
+  members: Member[];
+}
 
 export interface RingViewOptions {
   replicationFactor: number;

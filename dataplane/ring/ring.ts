@@ -3,7 +3,7 @@
 // owners, whatever order it learned them in.
 import { hash } from 'node:crypto';
 import HashRing from 'hashring';
-import type { Member } from '../membership/member.js';
+import type { Member } from './member.js';
 
 /**
  * hashring's own md5, computed with the one-shot crypto.hash(): the same
@@ -15,7 +15,14 @@ const md5 = (key: string): Buffer => hash('md5', key, 'buffer');
 /** Points per member on the ring; more points spread keys more evenly. */
 export const VIRTUAL_NODES_PER_MEMBER = 160;
 
-export class Ring {
+/** What ownership decisions ask of a ring (tests stand in a fixed table of owners). */
+export interface Ownership {
+  has(id: string): boolean;
+  /** The first `count` distinct members clockwise from the key's point. */
+  ownersOf(key: string, count: number): Member[];
+}
+
+export class Ring implements Ownership {
   private readonly byId: ReadonlyMap<string, Member>;
   private readonly hashRing: HashRing | undefined;
 

@@ -1,7 +1,8 @@
 // Executes an internal batch against the local store. Each op gets its own
 // result, so one refused op does not fail its neighbours.
+import { CacheError } from '../protocol/errors.js';
 import type { BatchOp, BatchResult } from '../protocol/internal-batch.js';
-import { EntryTooLargeError, type VersionedStore } from '../store/versioned-store.js';
+import type { VersionedStore } from '../store/versioned-store.js';
 import type { Version } from '../version/hlc.js';
 
 const STORED: BatchResult = { stored: true };
@@ -45,7 +46,8 @@ export function applyBatch(store: VersionedStore, ops: readonly BatchOp[], tally
         }
       }
     } catch (error) {
-      if (error instanceof EntryTooLargeError) return { error: error.message, status: 507 };
+      // A refused op (an entry too large for the store) answers with its error's one status.
+      if (error instanceof CacheError) return { error: error.message, status: error.status };
       throw error;
     }
   });

@@ -1,9 +1,9 @@
 // The public API served by a server straight from its own store: what a
 // user gets when talking to one server directly (no replication).
-import type { CacheBackend, RingDescription, WriteRequest } from '../api/backend.js';
-import { PayloadTooLargeError } from '../protocol/errors.js';
+import type { CacheBackend, WriteRequest } from '../api/backend.js';
 import type { DataplaneMetrics } from '../observability/metrics.js';
-import { EntryTooLargeError, type VersionedStore } from '../store/versioned-store.js';
+import type { RingDescription } from '../ring/ring-view.js';
+import type { VersionedStore } from '../store/versioned-store.js';
 import type { HybridLogicalClock } from '../version/hlc.js';
 
 export class LocalBackend implements CacheBackend {
@@ -26,14 +26,8 @@ export class LocalBackend implements CacheBackend {
 
   async setMany(writes: readonly WriteRequest[]): Promise<void> {
     const now = Date.now();
-    for (const { key, value, ttlSeconds } of writes) {
-      try {
-        this.store.set(key, value, this.clock.next(), ttlSeconds ? now + ttlSeconds * 1000 : 0);
-      } catch (error) {
-        if (error instanceof EntryTooLargeError) throw new PayloadTooLargeError(error.message);
-        throw error;
-      }
-    }
+    // An entry too large for the store throws EntryTooLargeError: a 413.
+    for (const { key, value, ttlSeconds } of writes) this.store.set(key, value, this.clock.next(), ttlSeconds ? now + ttlSeconds * 1000 : 0);
   }
 
   async delete(key: string): Promise<boolean> {

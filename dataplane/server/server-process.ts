@@ -10,6 +10,7 @@ import { healthRoutes } from '../http/health-routes.js';
 import { publicRoutes } from '../http/public-routes.js';
 import { MemberRegistration } from '../membership/registration.js';
 import { MemberWatcher } from '../membership/member-watcher.js';
+import { RingFollower } from '../membership/ring-follower.js';
 import { reportConnection, ZkSession } from '../membership/zk-session.js';
 import type { Logger } from '../observability/logger.js';
 import { DataplaneMetrics } from '../observability/metrics.js';
@@ -45,10 +46,7 @@ export async function startServer(config: DataplaneConfig, logger: Logger): Prom
     channels, metrics, logger, drainTimeoutMs: config.drainTimeoutMs, zkSessionTimeoutMs: config.zkSessionTimeoutMs,
   });
   const watcher = new MemberWatcher(session, config.cacheName, logger);
-  watcher.on('members', (members) => {
-    coordinator.onMembers(members);
-    channels.retainOnly(view.members);
-  });
+  const follower = new RingFollower(watcher, { view, channels, metrics, logger, onChange: (before) => coordinator.onRingChange(before) });
 
   const notReadyReason = (): string | undefined => {
     if (!registration.isRegistered) return 'not registered in ZooKeeper yet';
@@ -79,6 +77,7 @@ export async function startServer(config: DataplaneConfig, logger: Logger): Prom
       // ZooKeeper may be down at this moment; the session's end removes the znode anyway.
       await settleWithin(registration.deregister(), ZK_SHUTDOWN_STEP_MS);
       coordinator.stop();
+      follower.stop();
       watcher.stop();
       await closeServer(server, config.drainTimeoutMs);
       await channels.closeAll();

@@ -2,6 +2,7 @@
 // per-key expiry, and versioned writes where the highest version wins. The LRU
 // itself is lru-cache; this module adds the cache's rules on top of it.
 import { LRUCache } from 'lru-cache';
+import { EntryTooLargeError } from '../protocol/errors.js';
 import { compareVersions, type Version } from '../version/hlc.js';
 import { entryBytes, isExpired, TOMBSTONE_TTL_MS, type StoredEntry } from './entry.js';
 
@@ -12,12 +13,6 @@ export interface StoreLimits {
 
 /** What a versioned write did: stored it, or kept a newer (or equal) version. */
 export type WriteOutcome = 'stored' | 'superseded';
-
-export class EntryTooLargeError extends Error {
-  constructor(readonly bytes: number, readonly maxBytes: number) {
-    super(`entry of ${bytes} bytes exceeds the store's ${maxBytes}-byte bound`);
-  }
-}
 
 export class VersionedStore {
   private readonly lru: LRUCache<string, StoredEntry>;

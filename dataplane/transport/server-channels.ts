@@ -1,6 +1,6 @@
 // One ServerChannel per server address, opened on first use and closed once
 // the address leaves the ring.
-import type { Member } from '../membership/member.js';
+import type { Member } from '../ring/member.js';
 import type { BatchOp, BatchResult } from '../protocol/internal-batch.js';
 import { ServerChannel } from './server-channel.js';
 

@@ -1,7 +1,7 @@
 // From a DistributedCache's spec to the complete settings the builders use:
 // the schema's own defaults (the same the API server applies), then the ones
 // only the operator knows (its images, sizes derived from other fields).
-import { parseByteSize } from '../../dataplane/config/units.js';
+import { parseByteSize } from '../../dataplane/config/contract.js';
 import { specSchema, type DefaultedSpec, type DistributedCacheSpec, type ResourceRequirements } from './distributed-cache.js';
 import { applyDefaults } from './schema.js';
 

@@ -1,6 +1,6 @@
 // The DistributedCache API (cache.distributed.dev/v1alpha1): its schema, from
 // which both the CRD in crds/ and the TypeScript types below are derived.
-import { LOG_LEVELS } from '../../dataplane/config/settings.js';
+import { DEFAULT_PORT, LOG_LEVELS, ZK_CONNECT_PATTERN } from '../../dataplane/config/contract.js';
 import {
   arrayOf,
   boolean,
@@ -37,8 +37,6 @@ const QUANTITY_PATTERN =
   '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
 /** The byte sizes that both Kubernetes and the data plane's MAX_MEMORY parser read. */
 const BYTE_SIZE_PATTERN = '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$';
-/** The data plane's ZK_CONNECT syntax: host:port pairs, then an optional chroot. */
-const CONNECT_STRING_PATTERN = '^[^\\s,/]+:[0-9]+(,[^\\s,/]+:[0-9]+)*(/[^\\s]*)?$';
 
 const MAX_REPLICAS = 100;
 
@@ -181,7 +179,7 @@ export const specSchema = object({
               description: 'The Service type.',
               default: 'ClusterIP',
             }),
-            port: integer({ description: 'The Service port.', format: 'int32', minimum: 1, maximum: 65535, default: 5000 }),
+            port: integer({ description: 'The Service port.', format: 'int32', minimum: 1, maximum: 65535, default: DEFAULT_PORT.client }),
             nodePort: integer({
               description: 'A fixed node port (type NodePort or LoadBalancer); allocated by Kubernetes when left out.',
               format: 'int32',
@@ -208,7 +206,7 @@ export const specSchema = object({
       properties: {
         connectString: string({
           description: 'An existing ensemble, as host:port[,host:port...][/chroot]. The operator then runs none.',
-          pattern: CONNECT_STRING_PATTERN,
+          pattern: ZK_CONNECT_PATTERN,
         }),
         replicas: integer({
           description: 'Members of the ensemble the operator runs: 1, 3, 5 or 7. Defaults to 1 when connectString is not set.',

@@ -3,13 +3,14 @@
 // reconcile them. Events only say which cache to look at again.
 import type { Logger } from 'pino';
 import type { OperatorDefaults } from '../api/defaults.js';
-import { GROUP, KIND, type DistributedCache, type DistributedCacheStatus } from '../api/distributed-cache.js';
-import { isNotFound, type KubeClient, type KubeObject } from '../kube/client.js';
-import { resourceType, resourceTypeOf } from '../kube/resource-types.js';
+import { GROUP, KIND, type DistributedCache } from '../api/distributed-cache.js';
+import type { KubeClient, KubeObject } from '../kube/client.js';
+import { apiClusterWriter, informerClusterState, type WatchedScope } from '../kube/cluster.js';
+import { resourceType } from '../kube/resource-types.js';
 import type { OperatorMetrics } from '../observability/metrics.js';
-import { Reconciler, type ClusterState, type ClusterWriter, type EventRecorder } from '../reconcile/reconciler.js';
-import type { ChildObject } from '../resources/context.js';
-import { CHILD_KINDS } from '../resources/desired-state.js';
+import type { EventRecorder } from '../reconcile/ports.js';
+import { Reconciler } from '../reconcile/reconciler.js';
+import { CHILD_KINDS, type ChildObject } from '../resources/child-kinds.js';
 import { MANAGED_SELECTOR } from '../resources/names.js';
 import { Informer } from './informer.js';
 import { WorkQueue } from './workqueue.js';
@@ -39,8 +40,7 @@ export function ownerKey(object: KubeObject): string | undefined {
 }
 
 /** The informers of one watched namespace (or of all of them). */
-interface Scope {
-  namespace: string | undefined;
+interface Scope extends WatchedScope {
   caches: Informer<DistributedCache & KubeObject>;
   children: Array<Informer<ChildObject & KubeObject>>;
 }
@@ -77,8 +77,8 @@ export class Controller {
       return { namespace, caches, children };
     });
     this.reconciler = new Reconciler({
-      state: this.clusterState(),
-      writer: this.clusterWriter(),
+      state: informerClusterState(this.scopes),
+      writer: apiClusterWriter(client),
       events: options.events,
       defaults: options.defaults,
       logger,
@@ -131,14 +131,9 @@ export class Controller {
       if (key === undefined) return;
       const stopTimer = metrics.reconcileDuration.startTimer();
       try {
-        const result = await this.reconciler.reconcile(key);
+        await this.reconciler.reconcile(key);
         this.queue.forget(key);
-        if (result.outcome === 'requeueAfter') {
-          this.queue.addAfter(key, result.delayMs);
-          metrics.reconciles.inc({ outcome: 'requeue' });
-        } else {
-          metrics.reconciles.inc({ outcome: 'done' });
-        }
+        metrics.reconciles.inc({ outcome: 'done' });
       } catch (error) {
         metrics.reconciles.inc({ outcome: 'error' });
         metrics.reconcileErrors.inc();
@@ -150,38 +145,5 @@ export class Controller {
         this.queue.done(key);
       }
     }
-  }
-
-  private scopeOf(namespace: string): Scope | undefined {
-    return this.scopes.find((scope) => scope.namespace === undefined || scope.namespace === namespace);
-  }
-
-  private clusterState(): ClusterState {
-    return {
-      cache: (namespace, name) => this.scopeOf(namespace)?.caches.get(namespace, name),
-      childrenOf: (cache) => {
-        const { uid, namespace } = cache.metadata;
-        return (this.scopeOf(namespace)?.children ?? [])
-          .flatMap((informer) => informer.list(namespace))
-          .filter((child) => child.metadata.ownerReferences?.some((ref) => ref.controller === true && ref.uid === uid));
-      },
-    };
-  }
-
-  private clusterWriter(): ClusterWriter {
-    const { client } = this.options;
-    return {
-      apply: (object) => client.apply<ChildObject & KubeObject>(object as ChildObject & KubeObject),
-      delete: (object) => client.delete(resourceTypeOf(object), object.metadata.namespace, object.metadata.name, object.metadata.uid),
-      applyStatus: async (cache, status: DistributedCacheStatus) => {
-        const { name, namespace } = cache.metadata;
-        try {
-          await client.apply({ apiVersion: cache.apiVersion, kind: cache.kind, metadata: { name, namespace }, status } as KubeObject, 'status');
-        } catch (error) {
-          // Deleted meanwhile: nothing left to report on.
-          if (!isNotFound(error)) throw error;
-        }
-      },
-    };
   }
 }

@@ -1,10 +1,10 @@
 // An informer: a local copy of one kind of object (in one namespace, or all),
 // kept current by list-then-watch, that tells its listeners what changed.
 // Listeners only enqueue keys; the logic lives in reconcile.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { isGone, type KubeClient, type KubeObject, type WatchEvent } from '../kube/client.js';
 import type { ResourceType } from '../kube/resource-types.js';
-import { sleep } from './sleep.js';
 
 export type InformerEvent = 'added' | 'modified' | 'deleted';
 export type InformerListener<T> = (event: InformerEvent, object: T) => void;
@@ -60,7 +60,7 @@ export class Informer<T extends KubeObject> {
         break;
       } catch (error) {
         this.options.logger.warn({ err: error, resource: this.options.type.plural }, 'list failed; retrying');
-        await sleep(delay, this.abort.signal);
+        await this.backOff(delay);
         delay = Math.min(delay * 2, RETRY_MAX_MS);
       }
     }
@@ -101,10 +101,15 @@ export class Informer<T extends KubeObject> {
           continue;
         }
         logger.warn({ err: error, resource: type.plural, retryInMs: delay }, 'watch failed; retrying');
-        await sleep(delay, this.abort.signal);
+        await this.backOff(delay);
         delay = Math.min(delay * 2, RETRY_MAX_MS);
       }
     }
+  }
+
+  /** Waits before a retry; stop() ends the wait early, and the loops then see the aborted signal. */
+  private async backOff(ms: number): Promise<void> {
+    await sleep(ms, undefined, { signal: this.abort.signal }).catch(() => undefined);
   }
 
   private handle(event: WatchEvent<T>): void {

@@ -2,11 +2,11 @@
 // holder renews the Lease every retry period; others take it over once it has
 // gone unrenewed for a lease duration, measured on their own clock from when
 // they last saw it change (so clock skew between replicas does not matter).
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { microTime } from '../api/time.js';
 import { isConflict, isNotFound, KubeApiError, type KubeClient, type KubeObject } from '../kube/client.js';
 import { resourceType } from '../kube/resource-types.js';
-import { microTime } from '../kube/time.js';
-import { sleep } from './sleep.js';
 
 export interface LeaseSpec {
   holderIdentity?: string;
@@ -90,7 +90,8 @@ export class LeaderElector {
         logger.info({ lease: `${namespace}/${name}`, identity: this.options.identity }, 'became the leader');
         return;
       }
-      await sleep(this.timing.retryPeriodMs * (1 + Math.random() * 0.2), signal);
+      // Rejects at once when `signal` aborts.
+      await sleep(this.timing.retryPeriodMs * (1 + Math.random() * 0.2), undefined, { signal });
     }
     throw new Error('aborted while waiting to lead');
   }
@@ -99,7 +100,8 @@ export class LeaderElector {
   async holdUntilLost(signal: AbortSignal): Promise<'lost' | 'stopped'> {
     let lastRenewMs = this.now();
     while (!signal.aborted) {
-      await sleep(this.timing.retryPeriodMs, signal);
+      // An abort ends the wait early; the check below sees it.
+      await sleep(this.timing.retryPeriodMs, undefined, { signal }).catch(() => undefined);
       if (signal.aborted) break;
       if (await this.tryAcquireOrRenew()) {
         lastRenewMs = this.now();

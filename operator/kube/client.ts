@@ -6,6 +6,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { createInterface } from 'node:readline';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { ExplainedFailure } from '../reconcile/ports.js';
 import { FIELD_MANAGER } from '../resources/names.js';
 import { resourcePath, resourceTypeOf, type ResourceType } from './resource-types.js';
 
@@ -40,7 +41,7 @@ export interface WatchEvent<T> {
 }
 
 /** A Status the API server answered with: `code` is the HTTP status, `reason` its CamelCase word. */
-export class KubeApiError extends Error {
+export class KubeApiError extends Error implements ExplainedFailure {
   constructor(
     readonly code: number,
     readonly reason: string,

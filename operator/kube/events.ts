@@ -3,11 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DistributedCache } from '../api/distributed-cache.js';
-import type { EventRecorder, EventType } from '../reconcile/reconciler.js';
+import { microTime } from '../api/time.js';
+import type { EventRecorder, EventType } from '../reconcile/ports.js';
 import { FIELD_MANAGER } from '../resources/names.js';
 import type { KubeClient } from './client.js';
 import { resourceType } from './resource-types.js';
-import { microTime } from './time.js';
 
 /** The API's limit on an Event's note. */
 const MAX_NOTE = 1024;

@@ -1,9 +1,7 @@
 // The operator's Prometheus metrics (/metrics on HEALTH_PORT).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { WriteObserver } from '../reconcile/reconciler.js';
 import type { ApplyReason } from '../reconcile/drift.js';
-
-export type ReconcileOutcome = 'done' | 'requeue' | 'error';
+import type { WriteObserver } from '../reconcile/ports.js';
 
 export class OperatorMetrics implements WriteObserver {
   readonly registry = new Registry();

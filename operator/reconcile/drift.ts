@@ -2,7 +2,7 @@
 // what the cluster holds, so that a reconcile with nothing to change makes no
 // writes at all.
 import { ANNOTATION } from '../resources/names.js';
-import type { ChildObject } from '../resources/context.js';
+import type { ChildObject } from '../resources/child-kinds.js';
 
 export type ApplyReason = 'missing' | 'changed' | 'drifted';
 

@@ -5,46 +5,15 @@
 import type { Logger } from 'pino';
 import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import { resolveSpec, type OperatorDefaults, type ResolvedSpec } from '../api/defaults.js';
-import type { Condition, DistributedCache, DistributedCacheStatus } from '../api/distributed-cache.js';
-import type { ChildObject } from '../resources/context.js';
+import type { Condition, DistributedCache } from '../api/distributed-cache.js';
+import type { ChildObject } from '../resources/child-kinds.js';
 import { childKey, desiredChildren } from '../resources/desired-state.js';
 import { canonicalJson } from '../resources/hash.js';
 import { childNames } from '../resources/names.js';
 import { CONDITION, transitions } from '../status/conditions.js';
 import { computeStatus } from '../status/status.js';
-import { KubeApiError } from '../kube/client.js';
-import { applyReason, type ApplyReason } from './drift.js';
-
-export type ReconcileResult = { outcome: 'done' } | { outcome: 'requeueAfter'; delayMs: number };
-export const DONE: ReconcileResult = { outcome: 'done' };
-
-/** What the reconciler reads: the informers' copies of the cluster. */
-export interface ClusterState {
-  cache(namespace: string, name: string): DistributedCache | undefined;
-  /** The objects of the child kinds that this cache controls (by owner uid). */
-  childrenOf(cache: DistributedCache): ChildObject[];
-}
-
-/** What the reconciler writes, all as the operator's field manager. */
-export interface ClusterWriter {
-  /** Server-side apply; `created` when the object did not exist. */
-  apply(object: ChildObject): Promise<{ object: ChildObject; created: boolean }>;
-  delete(object: ChildObject): Promise<void>;
-  applyStatus(cache: DistributedCache, status: DistributedCacheStatus): Promise<void>;
-}
-
-export type EventType = 'Normal' | 'Warning';
-export interface EventRecorder {
-  /** Best effort: never fails the reconcile. */
-  record(cache: DistributedCache, type: EventType, reason: string, note: string): void;
-}
-
-/** Counts what reconcile wrote (the operator's metrics implement it). */
-export interface WriteObserver {
-  applied(kind: string, reason: ApplyReason): void;
-  deleted(kind: string): void;
-  statusWritten(): void;
-}
+import { applyReason } from './drift.js';
+import type { ClusterState, ClusterWriter, EventRecorder, ExplainedFailure, WriteObserver } from './ports.js';
 
 export interface ReconcilerDeps {
   state: ClusterState;
@@ -71,8 +40,12 @@ export function splitKey(key: string): { namespace: string; name: string } {
 
 /** What a condition message says about a failure. */
 function describe(error: unknown): string {
-  if (error instanceof KubeApiError) return error.detail;
+  if (isExplained(error)) return error.detail;
   return error instanceof Error ? error.message : String(error);
+}
+
+function isExplained(error: unknown): error is ExplainedFailure {
+  return error instanceof Error && typeof (error as Partial<ExplainedFailure>).detail === 'string';
 }
 
 export class Reconciler {
@@ -82,11 +55,17 @@ export class Reconciler {
     this.now = deps.now ?? (() => new Date());
   }
 
-  async reconcile(key: string): Promise<ReconcileResult> {
+  /**
+   * Resolves once the cache is as its spec asks, as far as one pass can take
+   * it; rejects (and the key is retried with backoff) when a write failed.
+   * There is no "requeue after": everything the status depends on is watched,
+   * so a change in it queues the key again.
+   */
+  async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const cache = this.deps.state.cache(namespace, name);
     // Gone, or going: the garbage collector removes the children through their owner references.
-    if (cache === undefined || cache.metadata.deletionTimestamp !== undefined) return DONE;
+    if (cache === undefined || cache.metadata.deletionTimestamp !== undefined) return;
 
     const spec = resolveSpec(cache.spec, this.deps.defaults);
     const desired = desiredChildren(cache, spec);
@@ -100,7 +79,6 @@ export class Reconciler {
     await this.writeStatus(cache, spec, current, failures);
 
     if (failures.length > 0) throw new ReconcileError(`${namespace}/${name}: ${failures.map(describe).join('; ')}`, failures);
-    return DONE;
   }
 
   /** Applies each desired child that is missing, changed, or drifted; `current` gets the API server's answers. */

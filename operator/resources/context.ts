@@ -1,9 +1,9 @@
 // What every builder gets: the DistributedCache and its resolved settings,
 // plus the metadata every child shares.
-import type { V1ObjectMeta } from '@kubernetes/client-node';
 import type { DistributedCache } from '../api/distributed-cache.js';
 import type { ResolvedSpec } from '../api/defaults.js';
-import { PORT, childLabels, childNames, dataplaneCacheName, ownerReference, type ChildNames, type Component } from './names.js';
+import type { ChildObject } from './child-kinds.js';
+import { ZOOKEEPER_PORT, childLabels, childNames, dataplaneCacheName, ownerReference, type ChildNames, type Component } from './names.js';
 
 export interface CacheContext {
   readonly cache: DistributedCache;
@@ -14,14 +14,6 @@ export interface CacheContext {
 
 export function cacheContext(cache: DistributedCache, spec: ResolvedSpec): CacheContext {
   return { cache, spec, names: childNames(cache.metadata.name), namespace: cache.metadata.namespace };
-}
-
-/** Any object the operator applies: what server-side apply needs to address it. */
-export interface ChildObject {
-  apiVersion: string;
-  kind: string;
-  metadata: V1ObjectMeta & { name: string; namespace: string };
-  [field: string]: unknown;
 }
 
 export function childMetadata(ctx: CacheContext, name: string, component: Component): ChildObject['metadata'] {
@@ -37,7 +29,7 @@ export function childMetadata(ctx: CacheContext, name: string, component: Compon
 export function zookeeperConnectString(ctx: CacheContext): string {
   const zk = ctx.spec.zookeeper;
   if (zk.mode === 'external') return zk.connectString;
-  return `${ctx.names.zookeeper}.${ctx.namespace}.svc:${PORT.zookeeperClient}`;
+  return `${ctx.names.zookeeper}.${ctx.namespace}.svc:${ZOOKEEPER_PORT.client}`;
 }
 
 export function cacheNameOf(ctx: CacheContext): string {

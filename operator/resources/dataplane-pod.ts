@@ -1,5 +1,5 @@
-// The data plane's pods, shared by the server and client Deployments: the
-// settings they get (DESIGN's process contract), probes and security context.
+// The data plane's pods, shared by the server and router Deployments: the
+// settings they get (the data plane's process contract), probes and security context.
 import type {
   V1Container,
   V1EnvVar,
@@ -8,13 +8,11 @@ import type {
   V1Probe,
   V1SecurityContext,
 } from '@kubernetes/client-node';
-import { parseByteSize } from '../../dataplane/config/units.js';
+import { DEFAULT_PORT, parseByteSize, POD_IP_ENV, SETTINGS, type Role } from '../../dataplane/config/contract.js';
 import type { Resources } from '../api/defaults.js';
 import { cacheNameOf, zookeeperConnectString, type CacheContext } from './context.js';
 import { contentHash } from './hash.js';
-import { ANNOTATION, PORT, childLabels, selectorLabels } from './names.js';
-
-export type DataplaneRole = 'server' | 'client';
+import { ANNOTATION, childLabels, selectorLabels } from './names.js';
 
 /** The uid and gid of the image's user (the Dockerfile's USER). */
 export const DATAPLANE_UID = 1000;
@@ -27,7 +25,7 @@ export const TERMINATION_GRACE_BEYOND_DRAIN_SECONDS = 15;
  * rendered from it, and its hash is the template's checksum annotation.
  */
 export interface DataplanePodConfig {
-  role: DataplaneRole;
+  role: Role;
   image: string;
   /** Plain environment variables, by name. */
   env: Record<string, string>;
@@ -43,22 +41,23 @@ function nodeOptionsFor(resources: Resources): string | undefined {
   return `--max-old-space-size=${Math.max(64, Math.floor((bytes * 0.75) / 2 ** 20))}`;
 }
 
-export function dataplanePodConfig(ctx: CacheContext, role: DataplaneRole): DataplanePodConfig {
+export function dataplanePodConfig(ctx: CacheContext, role: Role): DataplanePodConfig {
   const { spec } = ctx;
   const resources = role === 'server' ? spec.servers.resources : spec.clients.resources;
   const env: Record<string, string> = {
-    PORT: String(role === 'server' ? PORT.server : PORT.client),
-    ZK_CONNECT: zookeeperConnectString(ctx),
-    CACHE_NAME: cacheNameOf(ctx),
-    REPLICATION_FACTOR: String(spec.replicationFactor),
-    LOG_LEVEL: spec.logLevel,
+    [SETTINGS.port.env]: String(DEFAULT_PORT[role]),
+    [SETTINGS.zkConnect.env]: zookeeperConnectString(ctx),
+    [SETTINGS.cacheName.env]: cacheNameOf(ctx),
+    [SETTINGS.replicationFactor.env]: String(spec.replicationFactor),
+    [SETTINGS.logLevel.env]: spec.logLevel,
   };
   if (role === 'server') {
-    env['MAX_MEMORY'] = spec.servers.maxMemory;
-    if (spec.servers.maxEntries !== undefined) env['MAX_ENTRIES'] = String(spec.servers.maxEntries);
-    env['DRAIN_TIMEOUT'] = `${spec.servers.drainTimeoutSeconds}s`;
+    env[SETTINGS.maxMemory.env] = spec.servers.maxMemory;
+    if (spec.servers.maxEntries !== undefined) env[SETTINGS.maxEntries.env] = String(spec.servers.maxEntries);
+    env[SETTINGS.drainTimeout.env] = `${spec.servers.drainTimeoutSeconds}s`;
   }
   const nodeOptions = nodeOptionsFor(resources);
+  // Node's own variable, not the data plane's.
   if (nodeOptions !== undefined) env['NODE_OPTIONS'] = nodeOptions;
   return {
     role,
@@ -87,18 +86,17 @@ export function podSecurityContext(uid: number): V1PodSecurityContext {
 }
 
 function container(config: DataplanePodConfig): V1Container {
-  const port = config.role === 'server' ? PORT.server : PORT.client;
   const env: V1EnvVar[] = [
-    ...(config.role === 'server' ? [fromField('NODE_ID', 'metadata.name')] : []),
-    fromField('POD_IP', 'status.podIP'),
+    ...(config.role === 'server' ? [fromField(SETTINGS.nodeId.env, 'metadata.name')] : []),
+    fromField(POD_IP_ENV, 'status.podIP'),
     ...Object.entries(config.env).map(([name, value]) => ({ name, value })),
   ];
   return {
     name: config.role,
     image: config.image,
-    // The image's entrypoint runs what it is given; DESIGN's process contract.
+    // The image's entrypoint runs what it is given: the data plane's CLI, with its role.
     args: ['node', 'dist/dataplane/main.js', config.role],
-    ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
+    ports: [{ name: 'http', containerPort: DEFAULT_PORT[config.role], protocol: 'TCP' }],
     env,
     resources: config.resources,
     // A server's /readyz turns 200 once it has its keys and serves; a router's once its ring is not empty.

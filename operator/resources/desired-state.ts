@@ -1,21 +1,18 @@
 // Everything one DistributedCache should have, as a pure function of it.
 import type { DistributedCache } from '../api/distributed-cache.js';
 import type { ResolvedSpec } from '../api/defaults.js';
-import { desiredClientDeployment, desiredClientHpa, desiredClientService } from './client.js';
-import { cacheContext, type ChildObject } from './context.js';
+import type { ChildObject } from './child-kinds.js';
+import { cacheContext } from './context.js';
 import { contentHash } from './hash.js';
 import { ANNOTATION } from './names.js';
-import { desiredServerDeployment, desiredServerHpa, desiredServerPdb } from './server.js';
+import { desiredRouterDeployment, desiredRouterHpa, desiredRouterService } from './router-workload.js';
+import { desiredServerDeployment, desiredServerHpa, desiredServerPdb } from './server-workload.js';
 import {
   desiredZooKeeperHeadlessService,
   desiredZooKeeperPdb,
   desiredZooKeeperService,
   desiredZooKeeperStatefulSet,
 } from './zookeeper.js';
-
-/** The kinds of child the operator creates, and prunes when they are no longer wanted. */
-export const CHILD_KINDS = ['StatefulSet', 'Deployment', 'Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler'] as const;
-export type ChildKind = (typeof CHILD_KINDS)[number];
 
 /** Marks an object with a hash of itself, so a later look can tell whether it still is what was applied. */
 export function withAppliedHash<T extends ChildObject>(object: T): T {
@@ -36,10 +33,10 @@ export function desiredChildren(cache: DistributedCache, spec: ResolvedSpec): Ch
     desiredZooKeeperPdb(ctx),
     desiredServerDeployment(ctx),
     desiredServerPdb(ctx),
-    desiredClientDeployment(ctx),
-    desiredClientService(ctx),
+    desiredRouterDeployment(ctx),
+    desiredRouterService(ctx),
     desiredServerHpa(ctx),
-    desiredClientHpa(ctx),
+    desiredRouterHpa(ctx),
   ];
   return children.filter((child): child is ChildObject => child !== undefined).map(withAppliedHash);
 }

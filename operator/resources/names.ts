@@ -1,5 +1,6 @@
 // The names, labels, annotations and ports of everything the operator creates:
 // a contract with users (DESIGN "What it creates"), so defined once, here.
+import { ZOOKEEPER_CLIENT_PORT } from '../../dataplane/config/contract.js';
 import { API_VERSION, KIND, type DistributedCache } from '../api/distributed-cache.js';
 import { contentHash } from './hash.js';
 
@@ -25,13 +26,11 @@ export type Component = 'zookeeper' | 'server' | 'client';
 /** Selects everything this operator manages (its informers watch only these). */
 export const MANAGED_SELECTOR = `${LABEL.managedBy}=${FIELD_MANAGER}`;
 
-/** Ports of the pods and Services. The data plane's are passed to it as PORT, so these are the only copy. */
-export const PORT = {
-  server: 8080,
-  client: 5000,
-  zookeeperClient: 2181,
-  zookeeperPeer: 2888,
-  zookeeperLeaderElection: 3888,
+/** The ZooKeeper members' ports (the data plane's come from its process contract). */
+export const ZOOKEEPER_PORT = {
+  client: ZOOKEEPER_CLIENT_PORT,
+  peer: 2888,
+  leaderElection: 3888,
 } as const;
 
 export interface ChildNames {

@@ -5,16 +5,14 @@
 // Image: the official `zookeeper` image. Its entrypoint writes zoo.cfg from
 // ZOO_SERVERS and the member id from ZOO_MY_ID, so a member needs no init
 // container: ZOO_MY_ID is the pod's ordinal + 1, taken from its hostname.
-import type { V1PodDisruptionBudget, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1PodDisruptionBudget } from '@kubernetes/client-node';
 import type { ZooKeeperSettings } from '../api/defaults.js';
-import { childMetadata, type CacheContext, type ChildObject } from './context.js';
+import type { PodDisruptionBudget, Service, StatefulSet } from './child-kinds.js';
+import { childMetadata, type CacheContext } from './context.js';
 import { podSecurityContext, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from './dataplane-pod.js';
 import { contentHash } from './hash.js';
-import { ANNOTATION, PORT, childLabels, selectorLabels } from './names.js';
-import type { Service } from './client.js';
-import type { PodDisruptionBudget } from './server.js';
+import { ANNOTATION, ZOOKEEPER_PORT, childLabels, selectorLabels } from './names.js';
 
-export type ZooKeeperStatefulSet = V1StatefulSet & ChildObject;
 type ManagedZooKeeper = Extract<ZooKeeperSettings, { mode: 'managed' }>;
 
 /** The uid of the official image's `zookeeper` user. */
@@ -27,8 +25,8 @@ const DATA_DIR = '/data';
 const START_MEMBER =
   'export ZOO_MY_ID=$((${HOSTNAME##*-} + 1)) && exec /docker-entrypoint.sh zkServer.sh start-foreground';
 /** `srvr` answers "Mode: leader|follower|standalone" only while the member serves (it is in a quorum). */
-const SERVING = 'echo srvr | nc -w 2 127.0.0.1 2181 | grep -q "^Mode: "';
-const ALIVE = 'echo ruok | nc -w 2 127.0.0.1 2181 | grep -q imok';
+const SERVING = `echo srvr | nc -w 2 127.0.0.1 ${ZOOKEEPER_PORT.client} | grep -q "^Mode: "`;
+const ALIVE = `echo ruok | nc -w 2 127.0.0.1 ${ZOOKEEPER_PORT.client} | grep -q imok`;
 
 function managed(ctx: CacheContext): ManagedZooKeeper | undefined {
   return ctx.spec.zookeeper.mode === 'managed' ? ctx.spec.zookeeper : undefined;
@@ -38,12 +36,12 @@ function managed(ctx: CacheContext): ManagedZooKeeper | undefined {
 export function zooServers(ctx: CacheContext, replicas: number): string {
   const members = Array.from({ length: replicas }, (_, ordinal) => {
     const host = `${ctx.names.zookeeper}-${ordinal}.${ctx.names.zookeeperHeadless}.${ctx.namespace}.svc`;
-    return `server.${ordinal + 1}=${host}:${PORT.zookeeperPeer}:${PORT.zookeeperLeaderElection};${PORT.zookeeperClient}`;
+    return `server.${ordinal + 1}=${host}:${ZOOKEEPER_PORT.peer}:${ZOOKEEPER_PORT.leaderElection};${ZOOKEEPER_PORT.client}`;
   });
   return members.join(' ');
 }
 
-export function desiredZooKeeperStatefulSet(ctx: CacheContext): ZooKeeperStatefulSet | undefined {
+export function desiredZooKeeperStatefulSet(ctx: CacheContext): StatefulSet | undefined {
   const zk = managed(ctx);
   if (zk === undefined) return undefined;
   const name = ctx.cache.metadata.name;
@@ -92,9 +90,9 @@ export function desiredZooKeeperStatefulSet(ctx: CacheContext): ZooKeeperStatefu
               command: ['bash', '-c', START_MEMBER],
               env: Object.entries(env).map(([key, value]) => ({ name: key, value })),
               ports: [
-                { name: 'client', containerPort: PORT.zookeeperClient, protocol: 'TCP' },
-                { name: 'peer', containerPort: PORT.zookeeperPeer, protocol: 'TCP' },
-                { name: 'leader-election', containerPort: PORT.zookeeperLeaderElection, protocol: 'TCP' },
+                { name: 'client', containerPort: ZOOKEEPER_PORT.client, protocol: 'TCP' },
+                { name: 'peer', containerPort: ZOOKEEPER_PORT.peer, protocol: 'TCP' },
+                { name: 'leader-election', containerPort: ZOOKEEPER_PORT.leaderElection, protocol: 'TCP' },
               ],
               resources: { requests: { cpu: '100m', memory: '384Mi' }, limits: { memory: '512Mi' } },
               readinessProbe: { exec: { command: ['bash', '-c', SERVING] }, periodSeconds: 5, timeoutSeconds: 5 },
@@ -127,7 +125,7 @@ export function desiredZooKeeperStatefulSet(ctx: CacheContext): ZooKeeperStatefu
 
 /** The port clients (our servers and routers) use, on both ZooKeeper Services (a fresh object each time). */
 const clientPort = (): { name: string; port: number; targetPort: string; protocol: string } =>
-  ({ name: 'client', port: PORT.zookeeperClient, targetPort: 'client', protocol: 'TCP' });
+  ({ name: 'client', port: ZOOKEEPER_PORT.client, targetPort: 'client', protocol: 'TCP' });
 
 export function desiredZooKeeperHeadlessService(ctx: CacheContext): Service | undefined {
   if (managed(ctx) === undefined) return undefined;
@@ -142,8 +140,8 @@ export function desiredZooKeeperHeadlessService(ctx: CacheContext): Service | un
       selector: selectorLabels(ctx.cache.metadata.name, 'zookeeper'),
       ports: [
         clientPort(),
-        { name: 'peer', port: PORT.zookeeperPeer, targetPort: 'peer', protocol: 'TCP' },
-        { name: 'leader-election', port: PORT.zookeeperLeaderElection, targetPort: 'leader-election', protocol: 'TCP' },
+        { name: 'peer', port: ZOOKEEPER_PORT.peer, targetPort: 'peer', protocol: 'TCP' },
+        { name: 'leader-election', port: ZOOKEEPER_PORT.leaderElection, targetPort: 'leader-election', protocol: 'TCP' },
       ],
     },
   };

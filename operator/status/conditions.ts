@@ -1,7 +1,7 @@
 // Status conditions as the Kubernetes API conventions describe them: one per
 // type, and lastTransitionTime moves only when the status does.
 import type { Condition, ConditionStatus } from '../api/distributed-cache.js';
-import { timestamp } from '../kube/time.js';
+import { timestamp } from '../api/time.js';
 
 export const CONDITION = { ready: 'Ready', progressing: 'Progressing', degraded: 'Degraded' } as const;
 export type ConditionType = (typeof CONDITION)[keyof typeof CONDITION];

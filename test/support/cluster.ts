@@ -1,16 +1,10 @@
 // A whole local cache for integration tests: one real ZooKeeper, N real
 // servers and a real client (router), each a separate process on loopback.
 import { randomBytes } from 'node:crypto';
-import type { Member } from '../../dataplane/membership/member.js';
+import type { RingDescription } from '../../dataplane/ring/ring-view.js';
 import { DataplaneProcess } from './dataplane-process.js';
 import { waitFor } from './wait.js';
 import { ZooKeeperServer } from './zookeeper.js';
-
-export interface RingAnswer {
-  epoch: number;
-  replicationFactor: number;
-  members: Member[];
-}
 
 export class LocalCluster {
   readonly servers: DataplaneProcess[] = [];
@@ -60,13 +54,13 @@ export class LocalCluster {
     return client;
   }
 
-  async ring(via: DataplaneProcess = this.client): Promise<RingAnswer> {
+  async ring(via: DataplaneProcess = this.client): Promise<RingDescription> {
     const response = await fetch(`${via.url}/api/ring`);
-    return (await response.json()) as RingAnswer;
+    return (await response.json()) as RingDescription;
   }
 
   /** Waits until the client's ring lists exactly `count` members in the given state. */
-  async waitForMembers(count: number, state = 'serving', via: DataplaneProcess = this.client): Promise<RingAnswer> {
+  async waitForMembers(count: number, state = 'serving', via: DataplaneProcess = this.client): Promise<RingDescription> {
     return waitFor(`${count} ${state} members in the ring`, async () => {
       const ring = await this.ring(via);
       const matching = ring.members.filter((m) => m.state === state).length;

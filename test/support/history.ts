@@ -1,6 +1,7 @@
 // Concurrent histories of get, put and delete on a few hot keys, recorded for
 // an outside linearizability checker (hack/porcupine). Every client runs in
 // this process, so one monotonic clock stamps every call and return.
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** One operation as the checker reads it (the format is in hack/porcupine/README.md). */
 export interface HistoryOp {
@@ -41,7 +42,6 @@ export interface WorkloadStats {
 
 const origin = process.hrtime.bigint();
 const now = (): number => Number(process.hrtime.bigint() - origin);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Runs clients against the routers until stopped, recording every op. */
 export class HistoryWorkload {

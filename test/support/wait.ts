@@ -1,4 +1,5 @@
 // Waiting on observable conditions (never on fixed sleeps).
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export async function waitFor<T>(
   what: string,
@@ -18,6 +19,6 @@ export async function waitFor<T>(
       const cause = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
       throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${cause}`);
     }
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await sleep(intervalMs);
   }
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ConfigError, parseConfig, usage } from '../../dataplane/config/settings.js';
-import { parseByteSize, parseDurationMs } from '../../dataplane/config/units.js';
+import { parseByteSize, parseDurationMs } from '../../dataplane/config/contract.js';
 
 const fail = (fn: () => unknown): ConfigError => {
   try {

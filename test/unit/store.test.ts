@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { ENTRY_OVERHEAD_BYTES, entryBytes, TOMBSTONE_TTL_MS } from '../../dataplane/store/entry.js';
-import { EntryTooLargeError, VersionedStore } from '../../dataplane/store/versioned-store.js';
+import { EntryTooLargeError } from '../../dataplane/protocol/errors.js';
+import { VersionedStore } from '../../dataplane/store/versioned-store.js';
 import { encodeVersion } from '../../dataplane/version/hlc.js';
 
 const v = (n: number): string => encodeVersion(1_000_000 + n, 0, 'w');

@@ -2,21 +2,21 @@
 // both routers stamp in the same millisecond (docs/consistency.md). Real
 // routers and real stores; only the network between them is in-process.
 import { expect } from 'chai';
-import { RouterBackend } from '../../dataplane/client/router-backend.js';
-import { judgeWrite, type OwnerAnswer } from '../../dataplane/client/write-verdict.js';
-import type { Member } from '../../dataplane/membership/member.js';
+import { RouterBackend } from '../../dataplane/router/router-backend.js';
+import { judgeWrite, type OwnerAnswer } from '../../dataplane/router/write-verdict.js';
 import { createLogger } from '../../dataplane/observability/logger.js';
 import { DataplaneMetrics } from '../../dataplane/observability/metrics.js';
 import { ServiceUnavailableError } from '../../dataplane/protocol/errors.js';
 import type { BatchOp, BatchResult } from '../../dataplane/protocol/internal-batch.js';
+import type { Member } from '../../dataplane/ring/member.js';
 import { RingView } from '../../dataplane/ring/ring-view.js';
 import { applyBatch } from '../../dataplane/server/apply-batch.js';
 import { VersionedStore } from '../../dataplane/store/versioned-store.js';
 import type { ServerLinks } from '../../dataplane/transport/server-channels.js';
 import { encodeVersion, HybridLogicalClock } from '../../dataplane/version/hlc.js';
+import { member } from '../support/members.js';
 
 const SAME_MS = 1_800_000_000_000;
-const member = (id: string, state: Member['state'] = 'serving'): Member => ({ id, address: `${id}:8080`, state });
 
 /** Three servers' stores, reached in-process: every op goes through the real batch executor. */
 class InProcessServers implements ServerLinks {

@@ -2,7 +2,8 @@
 // puts over the internal batch route (so a copy never overwrites a newer
 // write). A bounded window of keys is in flight at a time, so memory stays
 // flat and foreground requests keep their turn on the event loop.
-import type { Member } from '../../membership/member.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Member } from '../../ring/member.js';
 import type { Logger } from '../../observability/logger.js';
 import type { VersionedStore } from '../../store/versioned-store.js';
 import type { ServerChannels } from '../../transport/server-channels.js';
@@ -96,7 +97,7 @@ async function sendKey(
       result.failed++;
       return;
     }
-    await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
+    await sleep(RETRY_DELAY_MS);
     targets = plan.targetsFor(key).filter((m) => !done.has(m.id));
   }
 }

@@ -1,4 +1,4 @@
-// The public API contract (DESIGN, "Public HTTP API of the client"), black-box
+// The public API contract (README, "HTTP API"), black-box
 // against real ZooKeeper, three real servers and a real client.
 import { expect } from 'chai';
 import { LocalCluster } from '../../support/cluster.js';

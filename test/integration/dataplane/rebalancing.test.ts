@@ -1,4 +1,4 @@
-// Invariants 1-5 of DESIGN ("Ownership, replication, rebalancing") under live
+// The hand-off guarantees 1-5 of docs/architecture.md ("Hand-off") under live
 // traffic: thousands of keys, reads and writes running while membership
 // changes, and zero misses and zero stale reads for every acknowledged write,
 // during the change and after it.

@@ -1,16 +1,16 @@
-// Invariant 6 of the consistency model (README, docs/consistency.md): reads
+// The consistency model (README, docs/consistency.md): reads
 // and writes of one key, through any router, are linearizable. Real
 // ZooKeeper, 3-4 real servers and 2 real routers; 12 clients on 6 hot keys
 // record every get, put and delete, and porcupine checks the histories, while
 // membership is stable and across a join, a drain and a kill -9.
 import { expect } from 'chai';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LocalCluster } from '../../support/cluster.js';
 import { checkHistory, type CheckVerdict } from '../../support/history-checker.js';
 import { HistoryWorkload, type HistoryOp, type WorkloadStats } from '../../support/history.js';
 
 const CLIENTS = 12;
 const KEYS = Array.from({ length: 6 }, (_, i) => `hot-${i}`);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 let checkedOps = 0;
 

@@ -10,7 +10,7 @@ import {
   type DistributedCacheStatus,
 } from '../../../operator/api/distributed-cache.js';
 import { applyDefaults, type JsonSchema } from '../../../operator/api/schema.js';
-import { LOG_LEVELS } from '../../../dataplane/config/settings.js';
+import { LOG_LEVELS } from '../../../dataplane/config/contract.js';
 import { repoPath } from '../../support/operator-repo.js';
 import { DEFAULTED_EMPTY_SPEC } from '../../support/operator-fixtures.js';
 

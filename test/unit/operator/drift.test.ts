@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { applyReason, contains, quantityValue } from '../../../operator/reconcile/drift.js';
 import { desiredChildren } from '../../../operator/resources/desired-state.js';
-import type { ChildObject } from '../../../operator/resources/context.js';
+import type { ChildObject } from '../../../operator/resources/child-kinds.js';
 import { aCache, resolved } from '../../support/operator-fixtures.js';
 
 /** The server Deployment as the API server would return it: with defaults, status and fields of other managers. */

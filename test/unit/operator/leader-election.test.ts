@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { mayAcquire, type Observation } from '../../../operator/controller/leader-election.js';
-import { microTime } from '../../../operator/kube/time.js';
+import { microTime } from '../../../operator/api/time.js';
 
 const seen = (holderIdentity: string | undefined, atMs: number, leaseDurationSeconds = 15): Observation => ({
   spec: { ...(holderIdentity !== undefined ? { holderIdentity } : {}), leaseDurationSeconds },

@@ -3,16 +3,11 @@
 import { expect } from 'chai';
 import { pino } from 'pino';
 import type { DistributedCache, DistributedCacheSpec, DistributedCacheStatus } from '../../../operator/api/distributed-cache.js';
-import {
-  Reconciler,
-  ReconcileError,
-  type ClusterState,
-  type ClusterWriter,
-  type EventRecorder,
-  type EventType,
-} from '../../../operator/reconcile/reconciler.js';
+import { KubeApiError } from '../../../operator/kube/client.js';
+import type { ClusterState, ClusterWriter, EventRecorder, EventType } from '../../../operator/reconcile/ports.js';
+import { Reconciler, ReconcileError } from '../../../operator/reconcile/reconciler.js';
+import type { ChildObject } from '../../../operator/resources/child-kinds.js';
 import { childKey } from '../../../operator/resources/desired-state.js';
-import type { ChildObject } from '../../../operator/resources/context.js';
 import { aCache, TEST_DEFAULTS } from '../../support/operator-fixtures.js';
 
 /** A cluster that stores what is applied (as the API server would, minus defaulting) and counts writes. */
@@ -22,6 +17,7 @@ class MemoryCluster implements ClusterState, ClusterWriter, EventRecorder {
   readonly writes: string[] = [];
   readonly events: Array<{ type: EventType; reason: string; note: string }> = [];
   failApplyOf: string | undefined;
+  failure: (key: string) => Error = (key) => new Error(`${key} is forbidden`);
   private version = 0;
 
   cache(namespace: string, name: string): DistributedCache | undefined {
@@ -34,7 +30,7 @@ class MemoryCluster implements ClusterState, ClusterWriter, EventRecorder {
 
   async apply(object: ChildObject): Promise<{ object: ChildObject; created: boolean }> {
     const key = childKey(object);
-    if (this.failApplyOf === key) throw new Error(`${key} is forbidden`);
+    if (this.failApplyOf === key) throw this.failure(key);
     this.writes.push(`apply ${key}`);
     const created = !this.objects.has(key);
     const stored = { ...structuredClone(object), metadata: { ...object.metadata, resourceVersion: String(++this.version) } };
@@ -96,7 +92,7 @@ function setUp(spec: DistributedCacheSpec = {}): { cluster: MemoryCluster; recon
 describe('operator reconcile: one DistributedCache', () => {
   it('creates every child, then writes the status, and records what it created', async () => {
     const { cluster, reconciler } = setUp();
-    expect(await reconciler.reconcile('shop/demo')).to.deep.equal({ outcome: 'done' });
+    await reconciler.reconcile('shop/demo');
     expect(cluster.takeWrites()).to.deep.equal([
       'apply Service/demo-zookeeper-headless',
       'apply Service/demo-zookeeper',
@@ -192,9 +188,18 @@ describe('operator reconcile: one DistributedCache', () => {
     expect(cluster.cache('shop', 'demo')?.status?.conditions?.find((c) => c.type === 'Degraded')?.status).to.equal('False');
   });
 
+  it("quotes the API server's own words for a failure it explained, not the whole request", async () => {
+    const { cluster, reconciler } = setUp();
+    cluster.failApplyOf = 'Deployment/demo-server';
+    cluster.failure = () => new KubeApiError(403, 'Forbidden', 'deployments.apps "demo-server" is forbidden: exceeded quota', 'PATCH', '/apis/apps/v1/namespaces/shop/deployments/demo-server');
+    await reconciler.reconcile('shop/demo').catch(() => undefined);
+    const degraded = cluster.cache('shop', 'demo')?.status?.conditions?.find((c) => c.type === 'Degraded');
+    expect(degraded?.message).to.equal('deployments.apps "demo-server" is forbidden: exceeded quota');
+  });
+
   it('does nothing for a cache that is gone or being deleted', async () => {
     const { cluster, reconciler } = setUp();
-    expect(await reconciler.reconcile('shop/other')).to.deep.equal({ outcome: 'done' });
+    await reconciler.reconcile('shop/other');
     const cache = cluster.caches.get('shop/demo') as DistributedCache;
     cluster.caches.set('shop/demo', { ...cache, metadata: { ...cache.metadata, deletionTimestamp: '2026-11-25T12:00:00Z' } });
     await reconciler.reconcile('shop/demo');

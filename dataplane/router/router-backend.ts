@@ -4,24 +4,18 @@
 // that lost to a newer version is stamped anew; docs/consistency.md). Reads
 // ask the owners in ring order when membership is settled, and every
 // candidate owner (newest version wins) while it is changing.
-import type { CacheBackend, RingDescription, WriteRequest } from '../api/backend.js';
-import type { Member } from '../membership/member.js';
-import { CacheError, ServiceUnavailableError } from '../protocol/errors.js';
+import type { CacheBackend, WriteRequest } from '../api/backend.js';
+import type { Member } from '../ring/member.js';
+import { OwnerRefusedError, ServiceUnavailableError } from '../protocol/errors.js';
 import type { BatchOp, BatchResult } from '../protocol/internal-batch.js';
 import { RETRY_AFTER_SECONDS } from '../protocol/limits.js';
 import type { Logger } from '../observability/logger.js';
 import type { DataplaneMetrics } from '../observability/metrics.js';
-import type { RingView } from '../ring/ring-view.js';
+import type { RingDescription, RingView } from '../ring/ring-view.js';
 import type { ServerLinks } from '../transport/server-channels.js';
 import { compareVersions, type HybridLogicalClock, type Version } from '../version/hlc.js';
+import { newestOf } from './read-verdict.js';
 import { judgeWrite, type OwnerAnswer } from './write-verdict.js';
-
-/** A server refused an op it understood (for example, it has no room for the value). */
-export class OwnerRefusedError extends CacheError {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
 
 /** Rounds of re-routing when owners turn out to be leaving. */
 const MAX_REROUTES = 3;
@@ -33,7 +27,6 @@ function unavailable(detail: string): ServiceUnavailableError {
   return new ServiceUnavailableError(detail, RETRY_AFTER_SECONDS);
 }
 
-type Found = Extract<BatchResult, { found: true }>;
 type WriteOp = Extract<BatchOp, { version: Version }>;
 
 export class RouterBackend implements CacheBackend {
@@ -116,26 +109,15 @@ export class RouterBackend implements CacheBackend {
   private async readNewest(key: string): Promise<string | undefined> {
     const owners = this.nonEmpty(this.view.readOwners(key));
     const settled = await Promise.allSettled(owners.map((owner) => this.channels.get(owner.address).send({ op: 'get', key })));
-    let newest: Found | undefined;
-    let newestDelete: Version | undefined;
-    let answered = false;
+    const answers: BatchResult[] = [];
     let lastError: unknown;
     for (const outcome of settled) {
-      if (outcome.status === 'rejected') {
-        lastError = outcome.reason;
-        continue;
-      }
-      answered = true;
-      const result = outcome.value;
-      if (!('found' in result)) continue;
-      if (result.found) {
-        if (!newest || compareVersions(result.version, newest.version) > 0) newest = result;
-      } else if (result.version && (!newestDelete || compareVersions(result.version, newestDelete) > 0)) {
-        newestDelete = result.version;
-      }
+      if (outcome.status === 'fulfilled') answers.push(outcome.value);
+      else lastError = outcome.reason;
     }
-    if (!answered) throw unavailable(`no owner of the key answered (${(lastError as Error | undefined)?.message ?? 'unknown'})`);
-    if (!newest || (newestDelete && compareVersions(newestDelete, newest.version) > 0)) return undefined;
+    if (answers.length === 0) throw unavailable(`no owner of the key answered (${(lastError as Error | undefined)?.message ?? 'unknown'})`);
+    const newest = newestOf(answers);
+    if (!newest) return undefined;
     this.clock.observe(newest.version);
     return newest.value;
   }

@@ -1,15 +1,12 @@
-// The routers: a Deployment and the Service in front of them, and an HPA on
-// the Deployment when spec.clients.autoscaling is on.
-import type { V1Deployment, V1Service } from '@kubernetes/client-node';
-import { childMetadata, type CacheContext, type ChildObject } from './context.js';
+// The routers' workload (spec.clients; the data plane's `client` role, and
+// every name and label says `client`): a Deployment, the Service in front of
+// it, and an HPA on the Deployment when spec.clients.autoscaling is on.
+import type { Deployment, HorizontalPodAutoscaler, Service } from './child-kinds.js';
+import { childMetadata, type CacheContext } from './context.js';
 import { dataplanePodConfig, dataplanePodTemplate } from './dataplane-pod.js';
 import { selectorLabels } from './names.js';
-import type { HorizontalPodAutoscaler } from './server.js';
 
-export type ClientDeployment = V1Deployment & ChildObject;
-export type Service = V1Service & ChildObject;
-
-export function desiredClientDeployment(ctx: CacheContext): ClientDeployment {
+export function desiredRouterDeployment(ctx: CacheContext): Deployment {
   const autoscaled = ctx.spec.clients.autoscaling.enabled;
   return {
     apiVersion: 'apps/v1',
@@ -25,7 +22,7 @@ export function desiredClientDeployment(ctx: CacheContext): ClientDeployment {
   };
 }
 
-export function desiredClientService(ctx: CacheContext): Service {
+export function desiredRouterService(ctx: CacheContext): Service {
   const service = ctx.spec.clients.service;
   return {
     apiVersion: 'v1',
@@ -48,7 +45,7 @@ export function desiredClientService(ctx: CacheContext): Service {
 }
 
 /** Undefined when spec.clients.autoscaling is off. */
-export function desiredClientHpa(ctx: CacheContext): HorizontalPodAutoscaler | undefined {
+export function desiredRouterHpa(ctx: CacheContext): HorizontalPodAutoscaler | undefined {
   const autoscaling = ctx.spec.clients.autoscaling;
   if (!autoscaling.enabled) return undefined;
   return {

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import type { V1Container } from '@kubernetes/client-node';
 import type { DistributedCacheSpec } from '../../../operator/api/distributed-cache.js';
-import { desiredClientDeployment, desiredClientHpa, desiredClientService } from '../../../operator/resources/client.js';
+import { desiredRouterDeployment, desiredRouterHpa, desiredRouterService } from '../../../operator/resources/router-workload.js';
 import { contextFor, envOf } from '../../support/operator-fixtures.js';
 
-const deployment = (spec: DistributedCacheSpec = {}) => desiredClientDeployment(contextFor(spec));
+const deployment = (spec: DistributedCacheSpec = {}) => desiredRouterDeployment(contextFor(spec));
 const container = (spec: DistributedCacheSpec = {}) => deployment(spec).spec?.template.spec?.containers[0] as V1Container;
 
 describe('operator resources: the routers', () => {
@@ -43,19 +43,19 @@ describe('operator resources: the routers', () => {
   for (const [spec, expected] of services) {
     it(`serves the public API on a ${expected.type} Service N-client, port ${expected.port}`, () => {
       const ctx = contextFor(spec);
-      const service = desiredClientService(ctx);
+      const service = desiredRouterService(ctx);
       expect(service.metadata.name).to.equal('demo-client');
       expect(service.spec?.type).to.equal(expected.type);
       expect(service.spec?.ports).to.deep.equal([
         { name: 'http', port: expected.port, targetPort: 'http', protocol: 'TCP', ...(expected.nodePort ? { nodePort: expected.nodePort } : {}) },
       ]);
-      expect(service.spec?.selector).to.deep.equal(desiredClientDeployment(ctx).spec?.selector.matchLabels);
+      expect(service.spec?.selector).to.deep.equal(desiredRouterDeployment(ctx).spec?.selector.matchLabels);
     });
   }
 
   it('has an HPA on the client Deployment only while clients.autoscaling is on', () => {
-    expect(desiredClientHpa(contextFor())).to.equal(undefined);
-    const hpa = desiredClientHpa(contextFor({ clients: { autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 8, targetCPUUtilizationPercentage: 60 } } }));
+    expect(desiredRouterHpa(contextFor())).to.equal(undefined);
+    const hpa = desiredRouterHpa(contextFor({ clients: { autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 8, targetCPUUtilizationPercentage: 60 } } }));
     expect(hpa?.metadata.name).to.equal('demo-client');
     expect(hpa?.spec?.scaleTargetRef).to.deep.equal({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'demo-client' });
     expect([hpa?.spec?.minReplicas, hpa?.spec?.maxReplicas]).to.deep.equal([2, 8]);

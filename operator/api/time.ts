@@ -1,4 +1,4 @@
-// The API's timestamp forms.
+// The Kubernetes API's timestamp forms (pure: status/ and kube/ both write them).
 
 /** metav1.Time: RFC 3339 in seconds. */
 export function timestamp(date: Date): string {

@@ -1,19 +1,15 @@
-// The cache servers: a Deployment, its PodDisruptionBudget, and the HPA that
-// scales the DistributedCache itself (through its scale subresource).
-import type { V1Deployment, V1PodDisruptionBudget, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+// The cache servers' workload: a Deployment, its PodDisruptionBudget, and the
+// HPA that scales the DistributedCache itself (through its scale subresource).
 import { API_VERSION, KIND } from '../api/distributed-cache.js';
-import { childMetadata, type CacheContext, type ChildObject } from './context.js';
+import type { Deployment, HorizontalPodAutoscaler, PodDisruptionBudget } from './child-kinds.js';
+import { childMetadata, type CacheContext } from './context.js';
 import { dataplanePodConfig, dataplanePodTemplate } from './dataplane-pod.js';
 import { selectorLabels } from './names.js';
-
-export type ServerDeployment = V1Deployment & ChildObject;
-export type PodDisruptionBudget = V1PodDisruptionBudget & ChildObject;
-export type HorizontalPodAutoscaler = V2HorizontalPodAutoscaler & ChildObject;
 
 /** How long the HPA waits before it removes servers, and then only one at a time: each leaving server hands its keys off. */
 export const SERVER_SCALE_DOWN = { stabilizationWindowSeconds: 300, podsPerPeriod: 1, periodSeconds: 60 } as const;
 
-export function desiredServerDeployment(ctx: CacheContext): ServerDeployment {
+export function desiredServerDeployment(ctx: CacheContext): Deployment {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',

@@ -1,11 +1,12 @@
-// Wires a router: the member watcher feeds the ring view; the public API
-// routes every key through it. While ZooKeeper is unreachable the last view
-// stays in force.
+// Wires a router (the CLI role `client`): the member watcher feeds the ring
+// view; the public API routes every key through it. While ZooKeeper is
+// unreachable the last view stays in force.
 import type { DataplaneConfig } from '../config/settings.js';
 import { closeServer, createApp, listen } from '../http/app.js';
 import { healthRoutes } from '../http/health-routes.js';
 import { publicRoutes } from '../http/public-routes.js';
 import { MemberWatcher } from '../membership/member-watcher.js';
+import { RingFollower } from '../membership/ring-follower.js';
 import { reportConnection, ZkSession } from '../membership/zk-session.js';
 import type { Logger } from '../observability/logger.js';
 import { DataplaneMetrics } from '../observability/metrics.js';
@@ -21,7 +22,7 @@ const ROUTER_DRAIN_MS = 10_000;
 /** How long after a membership change reads ask every candidate owner. */
 const SETTLE_GRACE_MS = 5000;
 
-export async function startClient(config: DataplaneConfig, logger: Logger): Promise<RunningProcess> {
+export async function startRouter(config: DataplaneConfig, logger: Logger): Promise<RunningProcess> {
   const metrics = new DataplaneMetrics('client');
   // A member that vanishes is still read from (as leaving) for a moment: a
   // server whose session expired comes straight back, and a crashed one
@@ -34,27 +35,7 @@ export async function startClient(config: DataplaneConfig, logger: Logger): Prom
   const session = new ZkSession(config.zkConnect, config.zkSessionTimeoutMs, logger);
   reportConnection(session, metrics.zookeeperConnected);
   const watcher = new MemberWatcher(session, config.cacheName, logger);
-  // Departed members are forgotten when their grace ends, whether or not the view changed.
-  let expiryTimer: NodeJS.Timeout | undefined;
-  const scheduleExpiry = (): void => {
-    clearTimeout(expiryTimer);
-    const next = view.nextExpiry();
-    if (next === undefined) return;
-    expiryTimer = setTimeout(() => {
-      if (view.expire(Date.now())) viewChanged();
-      scheduleExpiry();
-    }, Math.max(0, next - Date.now()));
-    expiryTimer.unref();
-  };
-  const viewChanged = (): void => {
-    channels.retainOnly(view.members);
-    metrics.recordRing(view.epoch, view.members);
-    logger.info({ epoch: view.epoch, members: view.members }, 'ring changed');
-  };
-  watcher.on('members', (members) => {
-    if (view.update(members, Date.now())) viewChanged();
-    scheduleExpiry();
-  });
+  const follower = new RingFollower(watcher, { view, channels, metrics, logger });
 
   const backend = new RouterBackend(view, channels, clock, metrics, logger);
   const notReadyReason = (): string | undefined => (backend.isReady() ? undefined : 'no cache server in the ring');
@@ -65,7 +46,7 @@ export async function startClient(config: DataplaneConfig, logger: Logger): Prom
 
   return {
     async shutdown() {
-      clearTimeout(expiryTimer);
+      follower.stop();
       await closeServer(server, ROUTER_DRAIN_MS);
       watcher.stop();
       session.close();

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { V1Container } from '@kubernetes/client-node';
 import type { DistributedCacheSpec } from '../../../operator/api/distributed-cache.js';
-import { desiredServerDeployment, desiredServerHpa, desiredServerPdb } from '../../../operator/resources/server.js';
+import { desiredServerDeployment, desiredServerHpa, desiredServerPdb } from '../../../operator/resources/server-workload.js';
 import { ANNOTATION } from '../../../operator/resources/names.js';
 import { contextFor, envOf } from '../../support/operator-fixtures.js';
 

@@ -1,0 +1,80 @@
+// The data plane's process contract: the environment variables and flags a
+// server or router reads, its default ports and the unit syntax of its values.
+// The operator builds pods from this same module, so it imports nothing else
+// from dataplane/. Pure, and imports nothing.
+
+/** The CLI's first argument; `client` is the router. */
+export type Role = 'server' | 'client';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Where each role listens unless PORT says otherwise. */
+export const DEFAULT_PORT = { server: 8080, client: 5000 } as const satisfies Record<Role, number>;
+/** ZooKeeper's client port, which ZK_CONNECT names. */
+export const ZOOKEEPER_CLIENT_PORT = 2181;
+
+/** ZK_CONNECT's syntax: host:port pairs, then an optional chroot (also the CRD's pattern for it). */
+export const ZK_CONNECT_PATTERN = '^[^\\s,/]+:[0-9]+(,[^\\s,/]+:[0-9]+)*(/[^\\s]*)?$';
+
+/** Read for ADVERTISE_ADDRESS's default; Kubernetes sets it from the pod's IP. */
+export const POD_IP_ENV = 'POD_IP';
+
+export interface SettingSpec {
+  env: string;
+  flag: string;
+  roles: readonly Role[];
+  describe: string;
+}
+
+export const SETTINGS = {
+  zkConnect: { env: 'ZK_CONNECT', flag: '--zk-connect', roles: ['server', 'client'], describe: `ZooKeeper connect string (default 127.0.0.1:${ZOOKEEPER_CLIENT_PORT})` },
+  zkSessionTimeout: { env: 'ZK_SESSION_TIMEOUT', flag: '--zk-session-timeout', roles: ['server', 'client'], describe: 'ZooKeeper session timeout (default 10s)' },
+  cacheName: { env: 'CACHE_NAME', flag: '--cache-name', roles: ['server', 'client'], describe: 'which cache; its ZooKeeper root is /distributed-cache/<CACHE_NAME> (default "default")' },
+  host: { env: 'HOST', flag: '--host', roles: ['server', 'client'], describe: 'bind address (default 0.0.0.0)' },
+  port: { env: 'PORT', flag: '--port', roles: ['server', 'client'], describe: `listen port (default: server ${DEFAULT_PORT.server}, client ${DEFAULT_PORT.client})` },
+  nodeId: { env: 'NODE_ID', flag: '--node-id', roles: ['server'], describe: 'unique member id (default: hostname)' },
+  advertiseAddress: { env: 'ADVERTISE_ADDRESS', flag: '--advertise-address', roles: ['server'], describe: `host:port where routers and peers reach this server (default $${POD_IP_ENV}:$PORT, else HOST:PORT)` },
+  replicationFactor: { env: 'REPLICATION_FACTOR', flag: '--replication-factor', roles: ['server', 'client'], describe: 'copies of each key (default 2)' },
+  maxMemory: { env: 'MAX_MEMORY', flag: '--max-memory', roles: ['server'], describe: 'LRU bound on stored bytes, e.g. 256Mi (default 256Mi)' },
+  maxEntries: { env: 'MAX_ENTRIES', flag: '--max-entries', roles: ['server'], describe: 'optional LRU bound on the number of keys' },
+  drainTimeout: { env: 'DRAIN_TIMEOUT', flag: '--drain-timeout', roles: ['server'], describe: 'longest hand-off on SIGTERM (default 30s)' },
+  coalesce: { env: 'ROUTER_COALESCE', flag: '--router-coalesce', roles: ['client'], describe: 'on|off: batch requests for the same server per event-loop turn (default on; off only to measure what it buys)' },
+  logLevel: { env: 'LOG_LEVEL', flag: '--log-level', roles: ['server', 'client'], describe: `pino level: ${LOG_LEVELS.join(', ')} (default info)` },
+} as const satisfies Record<string, SettingSpec>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+// Unit parsers: they return undefined for input they cannot read, so the caller can name the setting.
+
+const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+const DECIMAL: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+
+/** Reads a byte size written as a Kubernetes quantity: `1048576`, `256Mi`, `1G`. */
+export function parseByteSize(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|K|M|G|T)?$/.exec(text.trim());
+  if (!match) return undefined;
+  const [, amount, suffix] = match;
+  const multiplier = suffix ? (BINARY[suffix] ?? DECIMAL[suffix]) : 1;
+  const bytes = Math.floor(Number(amount) * (multiplier ?? 1));
+  return Number.isSafeInteger(bytes) ? bytes : undefined;
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Reads a Go-style duration (`500ms`, `30s`, `1m30s`) into milliseconds. */
+export function parseDurationMs(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '0') return 0;
+  const part = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
+  let total = 0;
+  let index = 0;
+  while (index < trimmed.length) {
+    part.lastIndex = index;
+    const match = part.exec(trimmed);
+    if (!match) return undefined;
+    total += Number(match[1]) * (DURATION_UNITS[match[2] as string] as number);
+    index = part.lastIndex;
+  }
+  return index > 0 ? Math.round(total) : undefined;
+}

@@ -1,0 +1,49 @@
+// The reconciler's ports over the Kubernetes API: it reads the informers'
+// copies of the cluster and writes through the client (server-side apply).
+import type { DistributedCache, DistributedCacheStatus } from '../api/distributed-cache.js';
+import type { ClusterState, ClusterWriter } from '../reconcile/ports.js';
+import type { ChildObject } from '../resources/child-kinds.js';
+import { isNotFound, type KubeClient, type KubeObject } from './client.js';
+import { resourceTypeOf } from './resource-types.js';
+
+/** A local copy of one kind of object, such as an informer keeps. */
+export interface ObjectCopy<T> {
+  get(namespace: string, name: string): T | undefined;
+  list(namespace?: string): T[];
+}
+
+/** The copies kept for one watched namespace (undefined: all of them). */
+export interface WatchedScope {
+  namespace: string | undefined;
+  caches: ObjectCopy<DistributedCache & KubeObject>;
+  children: ReadonlyArray<ObjectCopy<ChildObject & KubeObject>>;
+}
+
+export function informerClusterState(scopes: readonly WatchedScope[]): ClusterState {
+  const scopeOf = (namespace: string) => scopes.find((scope) => scope.namespace === undefined || scope.namespace === namespace);
+  return {
+    cache: (namespace, name) => scopeOf(namespace)?.caches.get(namespace, name),
+    childrenOf: (cache) => {
+      const { uid, namespace } = cache.metadata;
+      return (scopeOf(namespace)?.children ?? [])
+        .flatMap((copy) => copy.list(namespace))
+        .filter((child) => child.metadata.ownerReferences?.some((ref) => ref.controller === true && ref.uid === uid));
+    },
+  };
+}
+
+export function apiClusterWriter(client: KubeClient): ClusterWriter {
+  return {
+    apply: (object) => client.apply<ChildObject & KubeObject>(object as ChildObject & KubeObject),
+    delete: (object) => client.delete(resourceTypeOf(object), object.metadata.namespace, object.metadata.name, object.metadata.uid),
+    applyStatus: async (cache: DistributedCache, status: DistributedCacheStatus) => {
+      const { name, namespace } = cache.metadata;
+      try {
+        await client.apply({ apiVersion: cache.apiVersion, kind: cache.kind, metadata: { name, namespace }, status } as KubeObject, 'status');
+      } catch (error) {
+        // Deleted meanwhile: nothing left to report on.
+        if (!isNotFound(error)) throw error;
+      }
+    },
+  };
+}

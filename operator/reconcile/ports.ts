@@ -1,0 +1,41 @@
+// What the reconciler needs from the world, as interfaces it owns: the kube/
+// adapters implement them over the API server, the unit tests over memory.
+import type { DistributedCache, DistributedCacheStatus } from '../api/distributed-cache.js';
+import type { ChildObject } from '../resources/child-kinds.js';
+import type { ApplyReason } from './drift.js';
+
+/** What the reconciler reads: the informers' copies of the cluster. */
+export interface ClusterState {
+  cache(namespace: string, name: string): DistributedCache | undefined;
+  /** The objects of the child kinds that this cache controls (by owner uid). */
+  childrenOf(cache: DistributedCache): ChildObject[];
+}
+
+/** What the reconciler writes, all as the operator's field manager. */
+export interface ClusterWriter {
+  /** Server-side apply; `created` when the object did not exist. */
+  apply(object: ChildObject): Promise<{ object: ChildObject; created: boolean }>;
+  delete(object: ChildObject): Promise<void>;
+  applyStatus(cache: DistributedCache, status: DistributedCacheStatus): Promise<void>;
+}
+
+/**
+ * A write failure that carries the API server's own words for people; the
+ * conditions quote `detail` rather than the whole error message.
+ */
+export interface ExplainedFailure extends Error {
+  readonly detail: string;
+}
+
+export type EventType = 'Normal' | 'Warning';
+export interface EventRecorder {
+  /** Best effort: never fails the reconcile. */
+  record(cache: DistributedCache, type: EventType, reason: string, note: string): void;
+}
+
+/** Counts what reconcile wrote (the operator's metrics implement it). */
+export interface WriteObserver {
+  applied(kind: string, reason: ApplyReason): void;
+  deleted(kind: string): void;
+  statusWritten(): void;
+}

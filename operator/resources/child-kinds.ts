@@ -1,0 +1,28 @@
+// The kinds of child the operator creates, and the types its builders return
+// for them: API objects addressed as server-side apply needs.
+import type {
+  V1Deployment,
+  V1ObjectMeta,
+  V1PodDisruptionBudget,
+  V1Service,
+  V1StatefulSet,
+  V2HorizontalPodAutoscaler,
+} from '@kubernetes/client-node';
+
+/** The kinds of child the operator creates, and prunes when they are no longer wanted. */
+export const CHILD_KINDS = ['StatefulSet', 'Deployment', 'Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler'] as const;
+export type ChildKind = (typeof CHILD_KINDS)[number];
+
+/** Any object the operator applies: what server-side apply needs to address it. */
+export interface ChildObject {
+  apiVersion: string;
+  kind: string;
+  metadata: V1ObjectMeta & { name: string; namespace: string };
+  [field: string]: unknown;
+}
+
+export type StatefulSet = V1StatefulSet & ChildObject;
+export type Deployment = V1Deployment & ChildObject;
+export type Service = V1Service & ChildObject;
+export type PodDisruptionBudget = V1PodDisruptionBudget & ChildObject;
+export type HorizontalPodAutoscaler = V2HorizontalPodAutoscaler & ChildObject;
