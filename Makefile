@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 MOCHA := node_modules/.bin/mocha
 
-.PHONY: help deps build run test test-unit test-dataplane test-history test-control-plane test-operator testenv testenv-down crd install deploy run-operator bench clean
+.PHONY: help deps build run test test-unit test-dataplane test-history test-control-plane test-operator test-e2e e2e testenv testenv-down crd install deploy run-operator bench clean
 TESTENV_DIR ?= .tmp/testenv
 KUBECTL ?= kubectl
 
@@ -13,6 +13,7 @@ help:
 	@echo "make bench  - the one-run benchmark (npm run bench)"
 	@echo "make install / deploy / run-operator - apply the CRD / apply the operator's manifests / run the operator locally"
 	@echo "make testenv - start a real Kubernetes control plane (etcd, apiserver, controller-manager, scheduler) to poke at with kubectl"
+	@echo "make e2e     - a real one-node cluster (kubelet, containerd, kube-proxy) in a network namespace, then test/e2e on it"
 
 # System packages (Debian's zookeeper, a JRE, openssl, curl) and npm packages.
 deps: node_modules/.installed
@@ -29,7 +30,7 @@ run: build
 	hack/run-local.sh
 
 test: build
-	$(MAKE) --no-print-directory test-unit test-dataplane test-history test-control-plane test-operator
+	$(MAKE) --no-print-directory test-unit test-dataplane test-history test-control-plane test-operator test-e2e
 
 test-unit:
 	$(MOCHA) --config .mocharc.unit.json
@@ -81,3 +82,16 @@ bench: build
 
 clean:
 	rm -rf dist
+
+# End to end on a real one-node cluster: hack/node.sh runs the control plane, containerd, a kubelet
+# and kube-proxy in a network namespace of its own, and test/e2e runs inside it. Binaries are built
+# into ~/.cache first (minutes when cold), outside mocha. `down` runs whatever happens.
+E2E_NODE_DIR ?= .tmp/node
+e2e: build test-e2e
+
+test-e2e:
+	hack/build-k8s.sh >/dev/null
+	hack/build-node.sh >/dev/null
+	@trap 'hack/node.sh down $(E2E_NODE_DIR)' EXIT; trap 'exit 130' INT TERM; \
+	  hack/node.sh up $(E2E_NODE_DIR) && \
+	  hack/node.sh exec $(E2E_NODE_DIR) -- $(MOCHA) --config .mocharc.e2e.json

@@ -11,6 +11,13 @@
 #   hack/testenv.sh down DIR  stop exactly the processes `up` started (pid
 #                             files in DIR): TERM, wait, then KILL.
 # Both are idempotent. Logs are in DIR/logs/.
+#
+# TESTENV_NODE_IP=IP (hack/node.sh sets it, inside a network namespace of
+# its own) makes it a control plane for a real node at IP: the API server
+# listens on every address and advertises IP, so the `kubernetes` Service has
+# an endpoint that pods reach; it gets a client certificate for kubelets
+# (logs, exec); and the node lifecycle controller runs. Unset, it is the
+# loopback-only control plane described above.
 set -euo pipefail
 
 HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -22,6 +29,7 @@ readonly STOP_TIMEOUT_SECONDS=20
 # The first address of this range is the `kubernetes` Service's ClusterIP.
 readonly SERVICE_CIDR=10.0.0.0/24
 readonly SERVICE_ACCOUNT_ISSUER=https://kubernetes.default.svc.cluster.local
+readonly NODE_IP="${TESTENV_NODE_IP:-}"
 
 die() { echo "testenv: error: $*" >&2; exit 1; }
 say() { echo "testenv: $*" >&2; }
@@ -86,6 +94,20 @@ start_component() {
   echo "----- $(date -u +%FT%TZ) testenv up: starting $name" >>"$LOG_DIR/$name.log"
   setsid "$BIN_DIR/$name" "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
   echo $! >"$(pid_file "$name")"
+  await_exec "$name"
+}
+
+# Until the child has exec'd the binary (through setsid), its command line is
+# bash's or setsid's, and live_pid_of would take it for dead: on a loaded
+# machine a check right after the start then stopped a healthy component.
+await_exec() {
+  local name="$1" pid _
+  pid="$(<"$(pid_file "$name")")"
+  for _ in $(seq 1 100); do
+    live_pid_of "$name" >/dev/null && return 0
+    [[ -d "/proc/$pid" ]] || return 0
+    sleep 0.05
+  done
 }
 
 show_log_tail() {
@@ -193,8 +215,10 @@ issue_cert() {
     -out "$PKI_DIR/$name.crt" 2>/dev/null
 }
 
-readonly PKI_FILES=(ca.crt apiserver.crt admin.crt controller-manager.crt scheduler.crt
+PKI_FILES=(ca.crt apiserver.crt admin.crt controller-manager.crt scheduler.crt
   front-proxy-ca.crt front-proxy-client.crt sa.key sa.pub)
+if [[ -n "$NODE_IP" ]]; then PKI_FILES+=(apiserver-kubelet-client.crt); fi
+readonly PKI_FILES
 
 make_pki() {
   local file complete=true
@@ -217,6 +241,10 @@ make_pki() {
   # requestheader CA in kube-system/extension-apiserver-authentication.
   make_ca front-proxy-ca "distributed-cache testenv front-proxy CA"
   issue_cert front-proxy-ca front-proxy-client "CN=front-proxy-client" clientAuth
+  # What the API server shows a kubelet when it asks for logs or an exec.
+  if [[ -n "$NODE_IP" ]]; then
+    issue_cert ca apiserver-kubelet-client "O=system:masters,CN=kube-apiserver-kubelet-client" clientAuth
+  fi
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$PKI_DIR/sa.key" 2>/dev/null
   openssl pkey -in "$PKI_DIR/sa.key" -pubout -out "$PKI_DIR/sa.pub" 2>/dev/null
   chmod 600 "$PKI_DIR"/*.key
@@ -312,10 +340,19 @@ cmd_up() {
 
   # The endpoint reconciler refuses a loopback advertise address (Endpoints
   # may not point at 127.0.0.0/8); with no kubelets, no pod would dial it.
+  local address_args=(--bind-address=127.0.0.1 --advertise-address=127.0.0.1 --endpoint-reconciler-type=none)
+  local controllers='*,-node-lifecycle-controller'
+  if [[ -n "$NODE_IP" ]]; then
+    # Every address here is inside the node's own network namespace.
+    address_args=(--bind-address=0.0.0.0 --advertise-address="$NODE_IP"
+      --kubelet-client-certificate="$PKI_DIR/apiserver-kubelet-client.crt"
+      --kubelet-client-key="$PKI_DIR/apiserver-kubelet-client.key"
+      --kubelet-preferred-address-types=InternalIP)
+    controllers='*'
+  fi
   start_component kube-apiserver \
     --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
-    --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$API_PORT" \
-    --endpoint-reconciler-type=none \
+    "${address_args[@]}" --secure-port="$API_PORT" \
     --cert-dir="$DIR/kube-apiserver" \
     --tls-cert-file="$PKI_DIR/apiserver.crt" --tls-private-key-file="$PKI_DIR/apiserver.key" \
     --client-ca-file="$PKI_DIR/ca.crt" \
@@ -336,14 +373,15 @@ cmd_up() {
   wait_until kube-apiserver "kube-apiserver /readyz on 127.0.0.1:$API_PORT" apiserver_ready
 
   # node-lifecycle-controller would taint and evict on behalf of kubelets
-  # that do not exist here. A short HPA period keeps autoscaling tests quick.
+  # that do not exist here (it runs when there is a node). A short HPA period
+  # keeps autoscaling tests quick.
   start_component kube-controller-manager \
     --kubeconfig="$DIR/controller-manager.kubeconfig" \
     --authentication-kubeconfig="$DIR/controller-manager.kubeconfig" \
     --authorization-kubeconfig="$DIR/controller-manager.kubeconfig" \
     --bind-address=127.0.0.1 --secure-port="$KCM_PORT" \
     --leader-elect=false \
-    --controllers='*,-node-lifecycle-controller' \
+    --controllers="$controllers" \
     --use-service-account-credentials=true \
     --service-account-private-key-file="$PKI_DIR/sa.key" \
     --root-ca-file="$PKI_DIR/ca.crt" \
