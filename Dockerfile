@@ -24,6 +24,8 @@ COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist/dataplane ./dist/dataplane
 COPY --from=build /src/dist/operator ./dist/operator
+# The router serves its API contract from this file (GET /api/openapi.json).
+COPY openapi.yaml ./
 # The image's `node` user, by number, so that Kubernetes can verify runAsNonRoot.
 USER 1000:1000
 # Router, server, operator health.

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 MOCHA := node_modules/.bin/mocha
 
-.PHONY: help deps build run test test-unit test-dataplane test-history test-control-plane test-operator test-e2e e2e testenv testenv-down crd install deploy run-operator bench clean
+.PHONY: help deps build run test test-unit test-dataplane test-contract test-history test-control-plane test-operator test-e2e e2e testenv testenv-down crd install deploy run-operator bench clean
 TESTENV_DIR ?= .tmp/testenv
 KUBECTL ?= kubectl
 
@@ -30,13 +30,19 @@ run: build
 	hack/run-local.sh
 
 test: build
-	$(MAKE) --no-print-directory test-unit test-dataplane test-history test-control-plane test-operator test-e2e
+	$(MAKE) --no-print-directory test-unit test-dataplane test-contract test-history test-control-plane test-operator test-e2e
 
 test-unit:
 	$(MOCHA) --config .mocharc.unit.json
 
 test-dataplane:
 	$(MOCHA) --config .mocharc.dataplane.json
+
+# The router's published contract (openapi.yaml) fuzzed by schemathesis against a live router; the
+# script installs it into ~/.cache first when missing (once per pinned version).
+test-contract:
+	hack/ensure-schemathesis.sh >/dev/null
+	$(MOCHA) --config .mocharc.contract.json
 
 # Linearizability: recorded histories checked by porcupine (hack/porcupine, built once into ~/.cache).
 test-history:

@@ -1,7 +1,8 @@
 // Entry point: `node dist/dataplane/main.js server|client [flags]`.
-import type { Role } from './config/contract.js';
+import { SETTINGS, type Role } from './config/contract.js';
 import { ConfigError, parseConfig, usage } from './config/settings.js';
 import { createLogger } from './observability/logger.js';
+import { ClusterCredential } from './security/cluster-credential.js';
 import { startRouter } from './router/router-process.js';
 import type { RunningProcess } from './running-process.js';
 import { startServer } from './server/server-process.js';
@@ -19,8 +20,10 @@ async function main(argv: readonly string[]): Promise<void> {
     process.exit(2);
   }
   let config;
+  let credential;
   try {
     config = parseConfig(role as Role, process.env, flags);
+    credential = await ClusterCredential.open(config.clusterToken);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`distributed-cache ${role}: ${error.message}\n`);
@@ -29,6 +32,12 @@ async function main(argv: readonly string[]): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel, { role: config.role, ...(config.role === 'server' ? { node: config.nodeId } : {}) });
+  if (credential.insecure) {
+    logger.warn(
+      `INSECURE: started without a cluster token. Anyone who can reach this process can call its internal routes: read every key, and write any version. Set ${SETTINGS.clusterToken.env} or ${SETTINGS.clusterTokenFile.env} outside local experiments.`,
+    );
+  }
+  credential.watch(logger);
   let running: RunningProcess | undefined;
   let stopping = false;
   const stop = (signal: string): void => {
@@ -48,7 +57,7 @@ async function main(argv: readonly string[]): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
 
-  running = config.role === 'server' ? await startServer(config, logger) : await startRouter(config, logger);
+  running = config.role === 'server' ? await startServer(config, credential, logger) : await startRouter(config, credential, logger);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

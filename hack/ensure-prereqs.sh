@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what `make run` and `make test` need on a fresh Debian machine:
-# Debian's zookeeper (a JVM service the tests start themselves), and wrk for
-# the benchmark.
+# Debian's zookeeper (a JVM service the tests start themselves), wrk for
+# the benchmark, and schemathesis for the API contract test (from PyPI, into
+# a virtualenv under ~/.cache: hack/ensure-schemathesis.sh).
 # Idempotent: it does nothing when everything is present.
 set -euo pipefail
 
@@ -18,3 +19,5 @@ if [ "${#need[@]}" -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+
+"$(dirname "$0")/ensure-schemathesis.sh" >/dev/null

@@ -54,7 +54,11 @@ admin.enableServer=false
 CFG
 start zookeeper java -Xmx256m -cp "$ZOOKEEPER_JAR" org.apache.zookeeper.server.quorum.QuorumPeerMain "$STATE_DIR/zookeeper/zoo.cfg"
 
-export ZK_CONNECT="127.0.0.1:$ZK_PORT" CACHE_NAME=local HOST=127.0.0.1
+# A fresh cluster token for this run's processes, in a file only this user can read: internal
+# routes refuse calls without it, and a token never goes on a command line.
+TOKEN_FILE="$STATE_DIR/cluster-token"
+(umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$TOKEN_FILE" && echo >> "$TOKEN_FILE")
+export ZK_CONNECT="127.0.0.1:$ZK_PORT" CACHE_NAME=local HOST=127.0.0.1 CLUSTER_TOKEN_FILE="$TOKEN_FILE"
 i=0
 for port in "${SERVER_PORTS[@]}"; do
   i=$((i + 1))
@@ -73,6 +77,7 @@ cat <<MSG
 [run]   curl -X POST 'http://127.0.0.1:$CLIENT_PORT/api/post?key=greeting&value=hello'
 [run]   curl 'http://127.0.0.1:$CLIENT_PORT/api/get/greeting'
 [run]   curl 'http://127.0.0.1:$CLIENT_PORT/api/ring'
+[run] internal routes need the cluster token in $TOKEN_FILE (README "Security")
 [run] press Ctrl-C to stop
 MSG
 # Stay in the foreground until a signal arrives or a process dies on its own.

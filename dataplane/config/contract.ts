@@ -22,7 +22,10 @@ export const POD_IP_ENV = 'POD_IP';
 
 export interface SettingSpec {
   env: string;
-  flag: string;
+  /** None for a secret: a flag's value is visible to anyone who can list processes. */
+  flag?: string;
+  /** A switch: its flag alone means true. */
+  boolean?: true;
   roles: readonly Role[];
   describe: string;
 }
@@ -40,6 +43,10 @@ export const SETTINGS = {
   maxEntries: { env: 'MAX_ENTRIES', flag: '--max-entries', roles: ['server'], describe: 'optional LRU bound on the number of keys' },
   drainTimeout: { env: 'DRAIN_TIMEOUT', flag: '--drain-timeout', roles: ['server'], describe: 'longest hand-off on SIGTERM (default 30s)' },
   coalesce: { env: 'ROUTER_COALESCE', flag: '--router-coalesce', roles: ['client'], describe: 'on|off: batch requests for the same server per event-loop turn (default on; off only to measure what it buys)' },
+  clusterToken: { env: 'CLUSTER_TOKEN', roles: ['server', 'client'], describe: 'the shared token every internal call carries; sent and accepted (README "Security")' },
+  clusterTokenPrevious: { env: 'CLUSTER_TOKEN_PREVIOUS', roles: ['server', 'client'], describe: 'the token before a rotation: still accepted, and sent when a peer refuses the current one' },
+  clusterTokenFile: { env: 'CLUSTER_TOKEN_FILE', flag: '--cluster-token-file', roles: ['server', 'client'], describe: 'instead of CLUSTER_TOKEN: a file with the current token on its first line, the previous one on an optional second; re-read every 2s' },
+  insecure: { env: 'INSECURE', flag: '--insecure', boolean: true, roles: ['server', 'client'], describe: 'true: start without a cluster token, leaving internal routes open to anyone (local experiments only)' },
   logLevel: { env: 'LOG_LEVEL', flag: '--log-level', roles: ['server', 'client'], describe: `pino level: ${LOG_LEVELS.join(', ')} (default info)` },
 } as const satisfies Record<string, SettingSpec>;
 

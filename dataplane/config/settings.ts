@@ -15,6 +15,7 @@ import {
   type SettingName,
   type SettingSpec,
 } from './contract.js';
+import { tokenProblem, type TokenSetting } from '../security/cluster-token.js';
 
 export interface DataplaneConfig {
   role: Role;
@@ -31,6 +32,7 @@ export interface DataplaneConfig {
   drainTimeoutMs: number;
   logLevel: LogLevel;
   coalesce: boolean;
+  clusterToken: TokenSetting;
 }
 
 const ZK_CONNECT = new RegExp(ZK_CONNECT_PATTERN);
@@ -43,9 +45,11 @@ export class ConfigError extends Error {
   }
 }
 
-/** Reads `--flag=value` and `--flag value` pairs; unknown flags are errors. */
+/** Reads `--flag=value` and `--flag value` pairs, and switches alone (`--insecure`); unknown flags are errors. */
 function readFlags(argv: readonly string[]): Map<string, string> {
-  const known = new Set<string>(Object.values(SETTINGS).map((s) => s.flag));
+  const specs: readonly SettingSpec[] = Object.values(SETTINGS);
+  const known = new Set(specs.map((s) => s.flag));
+  const switches = new Set(specs.filter((s) => s.boolean).map((s) => s.flag));
   const values = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -54,6 +58,8 @@ function readFlags(argv: readonly string[]): Map<string, string> {
     if (!known.has(flag)) throw new ConfigError(flag, 'unknown flag (see --help)');
     if (eq !== -1) {
       values.set(flag, arg.slice(eq + 1));
+    } else if (switches.has(flag)) {
+      values.set(flag, 'true');
     } else {
       const next = argv[i + 1];
       if (next === undefined) throw new ConfigError(flag, 'missing value');
@@ -93,10 +99,10 @@ export function parseConfig(
     const spec: SettingSpec = SETTINGS[name];
     if (!spec.roles.includes(role)) {
       // Another role's environment variable is ignored; its flag is a mistake.
-      if (flags.has(spec.flag)) throw new ConfigError(spec.flag, `only applies to the ${spec.roles.join(' and ')} role`);
+      if (spec.flag !== undefined && flags.has(spec.flag)) throw new ConfigError(spec.flag, `only applies to the ${spec.roles.join(' and ')} role`);
       return undefined;
     }
-    const value = flags.get(spec.flag) ?? env[spec.env];
+    const value = (spec.flag !== undefined ? flags.get(spec.flag) : undefined) ?? env[spec.env];
     return value === '' ? undefined : value;
   };
   const label = (name: SettingName): string => SETTINGS[name].env;
@@ -150,14 +156,48 @@ export function parseConfig(
   return {
     role, zkConnect, zkSessionTimeoutMs, cacheName, host, port, nodeId, advertiseAddress,
     replicationFactor, maxMemoryBytes, maxEntries, drainTimeoutMs, logLevel: level as LogLevel, coalesce: coalesceText === 'on',
+    clusterToken: tokenSetting(raw),
   };
+}
+
+/**
+ * The cluster token's setting: CLUSTER_TOKEN (+ CLUSTER_TOKEN_PREVIOUS) or
+ * CLUSTER_TOKEN_FILE, and none only with INSECURE. A file's contents are
+ * checked when it is read (security/cluster-credential.ts). Messages never quote a token.
+ */
+function tokenSetting(raw: (name: SettingName) => string | undefined): TokenSetting {
+  const label = (name: SettingName): string => SETTINGS[name].env;
+  const current = raw('clusterToken');
+  const previous = raw('clusterTokenPrevious');
+  const file = raw('clusterTokenFile');
+  const insecureText = raw('insecure') ?? 'false';
+  if (insecureText !== 'true' && insecureText !== 'false') throw new ConfigError(label('insecure'), `"${insecureText}" must be true or false`);
+  if (file !== undefined) {
+    if (current !== undefined || previous !== undefined) {
+      throw new ConfigError(label('clusterTokenFile'), `set it or ${label('clusterToken')}, not both (the file holds the previous token too)`);
+    }
+    return { source: 'file', path: file };
+  }
+  if (current === undefined) {
+    if (previous !== undefined) throw new ConfigError(label('clusterToken'), `not set, but ${label('clusterTokenPrevious')} is`);
+    if (insecureText === 'true') return { source: 'none' };
+    throw new ConfigError(
+      label('clusterToken'),
+      `not set; set it or ${label('clusterTokenFile')}, or pass ${SETTINGS.insecure.flag} (${label('insecure')}=true) to leave internal routes open`,
+    );
+  }
+  for (const [name, token] of [['clusterToken', current], ['clusterTokenPrevious', previous]] as const) {
+    const problem = token === undefined ? undefined : tokenProblem(token);
+    if (problem !== undefined) throw new ConfigError(label(name), problem);
+  }
+  return { source: 'env', tokens: { current, previous } };
 }
 
 /** The --help text, generated from the same table. */
 export function usage(): string {
   const lines = ['usage: node dist/dataplane/main.js <server|client> [flags]', '', 'Each flag overrides the environment variable beside it.', ''];
   for (const spec of Object.values(SETTINGS) as SettingSpec[]) {
-    lines.push(`  ${spec.flag.padEnd(22)} ${spec.env.padEnd(20)} [${spec.roles.join(', ')}] ${spec.describe}`);
+    lines.push(`  ${(spec.flag ?? '').padEnd(22)} ${spec.env.padEnd(20)} [${spec.roles.join(', ')}] ${spec.describe}`);
   }
   return lines.join('\n');
 }

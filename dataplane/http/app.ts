@@ -15,9 +15,9 @@ import { createServer, type Server } from 'node:http';
 import Koa from 'koa';
 import type { RouteTable } from './route-table.js';
 import type { DirectRoutes } from './direct-routes.js';
+import { CONNECTION_LIMITS, guardConnections, serverTimeouts } from './connection-guard.js';
 import { errorsMiddleware } from './errors-middleware.js';
 import { requestsMiddleware } from './request-recorder.js';
-import { MethodNotAllowedError } from '../protocol/errors.js';
 import { MAX_REQUEST_HEAD_BYTES } from '../protocol/limits.js';
 import type { Logger } from '../observability/logger.js';
 import type { DataplaneMetrics } from '../observability/metrics.js';
@@ -31,18 +31,18 @@ export function createApp(routes: RouteTable, metrics: DataplaneMetrics, logger:
   app.use(requestsMiddleware(metrics.requests));
   app.use(routes.dispatch());
   app.use(routes.router.routes());
-  app.use(routes.router.allowedMethods({
-    throw: true,
-    methodNotAllowed: () => new MethodNotAllowedError('method not allowed on this route'),
-  }));
+  // Not `throw: true`: @koa/router sets Allow only when it does not throw, and a method it does not
+  // implement (TRACE) would throw a 501 that became a 500. errorsMiddleware answers both as 405.
+  app.use(routes.router.allowedMethods());
   return app;
 }
 
 /** Listens on host:port and resolves once the port is bound; direct routes are answered before Koa. */
-export function listen(app: Koa, host: string, port: number, direct?: DirectRoutes): Promise<Server> {
+export function listen(app: Koa, host: string, port: number, direct?: DirectRoutes, limits = CONNECTION_LIMITS): Promise<Server> {
   const listener = direct ? direct.listener(app.callback()) : app.callback();
   // The head must be large enough for a full-size value sent the prototype's way, in the query string.
-  const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES, keepAliveTimeout: 65_000 }, listener);
+  const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES, ...serverTimeouts(limits) }, listener);
+  guardConnections(server, limits);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -2,7 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../protocol/errors.js';
-import { MAX_BODY_BYTES } from '../protocol/limits.js';
+import { MAX_BODY_BYTES, MAX_DISCARDED_BYTES } from '../protocol/limits.js';
 
 /**
  * The whole body of a request, read from the stream's events. `for await`
@@ -12,24 +12,25 @@ import { MAX_BODY_BYTES } from '../protocol/limits.js';
  */
 export function readRequestBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] || 0);
-  if (declared > limit) return Promise.reject(new PayloadTooLargeError(`request body is ${declared} bytes; the limit is ${limit}`));
+  if (declared > limit) return discardThenReject(req, new PayloadTooLargeError(`request body is ${declared} bytes; the limit is ${limit}`));
   if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;
-    const finish = (error: Error | undefined): void => {
+    /** `tooLarge`: the rest of the body is discarded before the error is answered. */
+    const finish = (error: Error | undefined, tooLarge?: PayloadTooLargeError): void => {
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
       req.off('close', onClose);
-      if (error) reject(error);
+      if (tooLarge) discardThenReject(req, tooLarge).catch(reject);
+      else if (error) reject(error);
       else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total));
     };
     const onData = (chunk: Buffer): void => {
       total += chunk.length;
       if (total > limit) {
-        req.pause();
-        finish(new PayloadTooLargeError(`request body exceeds the ${limit}-byte limit`));
+        finish(undefined, new PayloadTooLargeError(`request body exceeds the ${limit}-byte limit`));
         return;
       }
       chunks.push(chunk);
@@ -43,6 +44,40 @@ export function readRequestBody(req: IncomingMessage, limit = MAX_BODY_BYTES): P
     req.on('error', onError);
     req.on('close', onClose);
   });
+}
+
+/**
+ * Rejects with `error` once the rest of an oversized body has been read and
+ * dropped, up to MAX_DISCARDED_BYTES more: a client still sending when the
+ * server closes gets a reset instead of the 413 (fetch fails with EPIPE).
+ * Past that bound, or if the sender stalls (the request timeout), it rejects
+ * at once and the connection is closed under the client.
+ */
+function discardThenReject(req: IncomingMessage, error: PayloadTooLargeError): Promise<never> {
+  if (req.readableEnded || Number(req.headers['content-length'] || 0) > MAX_DISCARDED_BYTES) return Promise.reject(error);
+  return new Promise((_resolve, reject) => {
+    let discarded = 0;
+    const done = (): void => {
+      req.off('data', onData);
+      req.off('end', done);
+      req.off('close', done);
+      req.pause();
+      reject(error);
+    };
+    const onData = (chunk: Buffer): void => {
+      discarded += chunk.length;
+      if (discarded > MAX_DISCARDED_BYTES) done();
+    };
+    req.on('data', onData);
+    req.once('end', done);
+    req.once('close', done);
+    req.resume();
+  });
+}
+
+/** Whether the request carries a body at all, from its head alone. */
+export function hasBody(req: IncomingMessage): boolean {
+  return Number(req.headers['content-length'] || 0) > 0 || req.headers['transfer-encoding'] !== undefined;
 }
 
 /** The content type must say JSON when it is given at all. */

@@ -15,6 +15,8 @@ import { recordRequest } from './request-recorder.js';
 
 /** Answers one request; whatever it throws is turned into an error answer. */
 export type DirectHandler = (req: IncomingMessage) => Promise<unknown>;
+/** Checks a request before any route sees it: the error to answer with, or undefined to go on. */
+export type RequestGuard = (req: IncomingMessage) => Error | undefined;
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 /** Direct routes take POST only. */
@@ -28,6 +30,7 @@ function writeJson(res: ServerResponse, status: number, body: unknown, headers: 
 
 export class DirectRoutes {
   private readonly routes = new Map<string, DirectHandler>();
+  private readonly guards: Array<{ prefix: string; guard: RequestGuard }> = [];
 
   constructor(private readonly metrics: RequestMetrics, private readonly logger: Logger) {}
 
@@ -37,28 +40,57 @@ export class DirectRoutes {
     return this;
   }
 
-  /** The server's request listener: direct routes first, everything else to `fallback` (Koa). */
+  /**
+   * Checks every request whose path starts with `prefix` (lower case, matched
+   * in any case), whichever tier would answer it (a direct route or Koa),
+   * before its body is read.
+   */
+  guard(prefix: string, guard: RequestGuard): this {
+    this.guards.push({ prefix, guard });
+    return this;
+  }
+
+  /** The server's request listener: guards, then direct routes, then everything else to `fallback` (Koa). */
   listener(fallback: RequestListener): RequestListener {
-    if (this.routes.size === 0) return fallback;
+    if (this.routes.size === 0 && this.guards.length === 0) return fallback;
     return (req, res) => {
       const url = req.url ?? '/';
       const query = url.indexOf('?');
       const path = query === -1 ? url : url.slice(0, query);
       const handler = this.routes.get(path);
-      if (!handler) return fallback(req, res);
+      const refusal = this.refusal(req, path);
+      if (!handler && !refusal) return fallback(req, res);
       const started = performance.now();
-      const answered = (): void => recordRequest(this.metrics, path, req.method ?? '', res.statusCode, started);
+      // Unknown paths are labelled as Koa labels them, so raw paths never become label values.
+      const answered = (): void => recordRequest(this.metrics, handler ? path : 'unmatched', req.method ?? '', res.statusCode, started);
+      if (refusal) {
+        this.fail(req, res, path, refusal);
+        answered();
+        return;
+      }
       if (req.method !== 'POST') {
         const { status, headers, body } = errorAnswer(notPost(), this.logger, { path });
         writeJson(res, status, body, headers);
         answered();
         return;
       }
-      handler(req).then(
+      (handler as DirectHandler)(req).then(
         (answer) => writeJson(res, 200, answer),
         (error: unknown) => this.fail(req, res, path, error),
       ).then(answered, answered);
     };
+  }
+
+  private refusal(req: IncomingMessage, path: string): Error | undefined {
+    if (this.guards.length === 0) return undefined;
+    // @koa/router matches paths case-insensitively: /INTERNAL/... reaches an internal route too.
+    const lowered = path.toLowerCase();
+    for (const { prefix, guard } of this.guards) {
+      if (!lowered.startsWith(prefix)) continue;
+      const error = guard(req);
+      if (error) return error;
+    }
+    return undefined;
   }
 
   private fail(req: IncomingMessage, res: ServerResponse, path: string, error: unknown): void {

@@ -1,7 +1,7 @@
 // Koa's side of the error answers: whatever the routes throw, and an unknown
 // route, becomes errorAnswer's JSON answer.
 import type { Middleware } from 'koa';
-import { RouteNotFoundError } from '../protocol/errors.js';
+import { MethodNotAllowedError, RouteNotFoundError } from '../protocol/errors.js';
 import type { Logger } from '../observability/logger.js';
 import { errorAnswer } from './error-answer.js';
 
@@ -9,8 +9,13 @@ export function errorsMiddleware(logger: Logger): Middleware {
   return async (ctx, next) => {
     try {
       await next();
-      // Nothing answered: an unknown route gets the same JSON error as every other failure.
-      if (ctx.status === 404 && ctx.body == null) throw new RouteNotFoundError(`no route for ${ctx.method} ${ctx.path}`);
+      // Nothing answered: an unknown route, or a method the route does not take (@koa/router set the
+      // status and Allow; 501 is its answer to a method it does not know, such as TRACE), gets the
+      // same JSON error as every other failure.
+      if (ctx.body == null) {
+        if (ctx.status === 404) throw new RouteNotFoundError(`no route for ${ctx.method} ${ctx.path}`);
+        if (ctx.status === 405 || ctx.status === 501) throw new MethodNotAllowedError('method not allowed on this route', ctx.response.get('Allow'));
+      }
     } catch (error) {
       const answer = errorAnswer(error, logger, ctx);
       ctx.status = answer.status;

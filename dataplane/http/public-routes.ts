@@ -2,11 +2,11 @@
 import { RouteTable } from './route-table.js';
 import type { Context } from 'koa';
 import type { CacheBackend, WriteRequest } from '../api/backend.js';
-import { readJson, readText } from './body.js';
+import { hasBody, readJson, readText } from './body.js';
 import { BadRequestError, KeyNotFoundError } from '../protocol/errors.js';
 import { MAX_VALUE_BYTES } from '../protocol/limits.js';
 import {
-  decodePathKey, singleParam, validateBatchSize, validateKey, validateTtl, validateValue,
+  decodePathKey, parseQueryTtl, singleParam, validateBatchSize, validateKey, validateTtl, validateValue,
 } from '../protocol/validation.js';
 
 /** The prototype's exact answer to a write; its clients compare against it. */
@@ -35,10 +35,14 @@ async function legacyWrite(ctx: Context): Promise<WriteRequest> {
   const query = ctx.query;
   const key = singleParam(query.key, 'key');
   if (key !== undefined) {
+    // A body beside a query key would be ignored; say so rather than store half of what was sent.
+    if (hasBody(ctx.req)) throw new BadRequestError('give the entry in the query or in a JSON body, not both');
     const value = singleParam(query.value, 'value');
     if (value === undefined) throw new BadRequestError('value is required: POST /api/post?key=K&value=V');
-    return { key: validateKey(key), value: validateValue(value), ttlSeconds: validateTtl(singleParam(query.ttl, 'ttl')) };
+    return { key: validateKey(key), value: validateValue(value), ttlSeconds: parseQueryTtl(singleParam(query.ttl, 'ttl')) };
   }
+  // Ignoring them would store a value the caller did not send, or without the TTL it asked for.
+  if (query.value !== undefined || query.ttl !== undefined) throw new BadRequestError('key is required with value or ttl in the query: POST /api/post?key=K&value=V[&ttl=S]');
   if (!ctx.get('content-type')) throw new BadRequestError('key is required: POST /api/post?key=K&value=V, or a JSON body {"key","value","ttl"}');
   return writeFromObject(await readJson(ctx), 'body');
 }
@@ -64,7 +68,7 @@ export function publicRoutes(backend: CacheBackend, router = new RouteTable()): 
   router.get('/api/keys/:key', (ctx) => readOne(ctx, KEYS_PREFIX));
   router.put('/api/keys/:key', async (ctx) => {
     const key = pathKey(ctx, KEYS_PREFIX);
-    const ttlSeconds = validateTtl(singleParam(ctx.query.ttl, 'ttl'));
+    const ttlSeconds = parseQueryTtl(singleParam(ctx.query.ttl, 'ttl'));
     const value = await readText(ctx, MAX_VALUE_BYTES);
     await backend.setMany([{ key, value, ttlSeconds }]);
     ctx.status = 204;

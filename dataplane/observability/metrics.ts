@@ -18,6 +18,13 @@ export class DataplaneMetrics {
     registers: [this.registry],
   });
 
+  readonly internalAuthFailures = new Counter({
+    name: 'dcache_internal_auth_failures_total',
+    help: 'Internal calls refused with 401, by reason: missing (no cluster token) or wrong (a token this process does not accept)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly ringEpoch = new Gauge({ name: 'dcache_ring_epoch', help: 'Ring epoch: how many membership views this process has built', registers: [this.registry] });
   readonly ringMembers = new Gauge({
     name: 'dcache_ring_members',

@@ -29,6 +29,12 @@ export class EntryTooLargeError extends PayloadTooLargeError {
   }
 }
 
+/** An internal call without the cluster token, or with a wrong one. */
+export class UnauthorizedError extends CacheError {
+  readonly status = 401;
+  override readonly headers: Readonly<Record<string, string>> = { 'WWW-Authenticate': 'Cluster-Token' };
+}
+
 export class KeyNotFoundError extends CacheError {
   readonly status = 404;
   constructor(key: string) {

@@ -18,14 +18,19 @@ export function validateValue(value: unknown): string {
   return value;
 }
 
-/** A TTL in whole seconds, given as a number or a numeric string; absent means no expiry. */
+/** A TTL in a JSON body: whole seconds as a number; null or absent means no expiry. */
 export function validateTtl(ttl: unknown): number | undefined {
-  if (ttl === undefined || ttl === null || ttl === '') return undefined;
-  const seconds = typeof ttl === 'string' && /^\d+$/.test(ttl) ? Number(ttl) : ttl;
-  if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 1 || seconds > MAX_TTL_SECONDS) {
+  if (ttl === undefined || ttl === null) return undefined;
+  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TTL_SECONDS) {
     throw new BadRequestError(`ttl must be a whole number of seconds from 1 to ${MAX_TTL_SECONDS}`);
   }
-  return seconds;
+  return ttl;
+}
+
+/** A TTL in a query string: digits only. An empty `ttl=` is refused, not read as "no expiry". */
+export function parseQueryTtl(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  return validateTtl(/^\d+$/.test(text) ? Number(text) : Number.NaN);
 }
 
 /** Decodes a percent-encoded key taken from a URL path. */

@@ -3,8 +3,6 @@
 // unreachable the last view stays in force.
 import type { DataplaneConfig } from '../config/settings.js';
 import { closeServer, createApp, listen } from '../http/app.js';
-import { healthRoutes } from '../http/health-routes.js';
-import { publicRoutes } from '../http/public-routes.js';
 import { MemberWatcher } from '../membership/member-watcher.js';
 import { RingFollower } from '../membership/ring-follower.js';
 import { reportConnection, ZkSession } from '../membership/zk-session.js';
@@ -12,8 +10,10 @@ import type { Logger } from '../observability/logger.js';
 import { DataplaneMetrics } from '../observability/metrics.js';
 import { RingView } from '../ring/ring-view.js';
 import type { RunningProcess } from '../running-process.js';
+import type { ClusterCredential } from '../security/cluster-credential.js';
 import { HybridLogicalClock } from '../version/hlc.js';
 import { RouterBackend } from './router-backend.js';
+import { routerRoutes } from './router-routes.js';
 import { ServerChannels } from '../transport/server-channels.js';
 import { hostname } from 'node:os';
 
@@ -22,13 +22,13 @@ const ROUTER_DRAIN_MS = 10_000;
 /** How long after a membership change reads ask every candidate owner. */
 const SETTLE_GRACE_MS = 5000;
 
-export async function startRouter(config: DataplaneConfig, logger: Logger): Promise<RunningProcess> {
+export async function startRouter(config: DataplaneConfig, credential: ClusterCredential, logger: Logger): Promise<RunningProcess> {
   const metrics = new DataplaneMetrics('client');
   // A member that vanishes is still read from (as leaving) for a moment: a
   // server whose session expired comes straight back, and a crashed one
   // just refuses the connection.
   const view = new RingView({ replicationFactor: config.replicationFactor, settleGraceMs: SETTLE_GRACE_MS, departedGraceMs: SETTLE_GRACE_MS });
-  const channels = new ServerChannels(config.coalesce);
+  const channels = new ServerChannels(credential, config.coalesce);
   // Each router stamps its own writes; its id breaks ties between routers.
   const clock = new HybridLogicalClock(`${hostname()}:${config.port}:${process.pid}`);
 
@@ -39,7 +39,7 @@ export async function startRouter(config: DataplaneConfig, logger: Logger): Prom
 
   const backend = new RouterBackend(view, channels, clock, metrics, logger);
   const notReadyReason = (): string | undefined => (backend.isReady() ? undefined : 'no cache server in the ring');
-  const app = createApp(publicRoutes(backend, healthRoutes({ notReadyReason }, metrics)), metrics, logger);
+  const app = createApp(routerRoutes(backend, { notReadyReason }, metrics), metrics, logger);
   const server = await listen(app, config.host, config.port);
   logger.info({ host: config.host, port: config.port }, 'client listening');
   session.start();

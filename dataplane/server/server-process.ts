@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import type { RunningProcess } from '../running-process.js';
 import type { DataplaneConfig } from '../config/settings.js';
 import { closeServer, createApp, listen } from '../http/app.js';
+import { clusterAuthGuard } from '../http/cluster-auth-guard.js';
 import { DirectRoutes } from '../http/direct-routes.js';
 import { healthRoutes } from '../http/health-routes.js';
 import { publicRoutes } from '../http/public-routes.js';
@@ -15,6 +16,8 @@ import { reportConnection, ZkSession } from '../membership/zk-session.js';
 import type { Logger } from '../observability/logger.js';
 import { DataplaneMetrics } from '../observability/metrics.js';
 import { RingView } from '../ring/ring-view.js';
+import type { ClusterCredential } from '../security/cluster-credential.js';
+import { INTERNAL_PATH_PREFIX } from '../security/cluster-token.js';
 import { VersionedStore } from '../store/versioned-store.js';
 import { ServerChannels } from '../transport/server-channels.js';
 import { HybridLogicalClock } from '../version/hlc.js';
@@ -27,12 +30,12 @@ import { storeMetrics } from './store-metrics.js';
 /** How long shutdown waits for each ZooKeeper step before going on without it. */
 const ZK_SHUTDOWN_STEP_MS = 3000;
 
-export async function startServer(config: DataplaneConfig, logger: Logger): Promise<RunningProcess> {
+export async function startServer(config: DataplaneConfig, credential: ClusterCredential, logger: Logger): Promise<RunningProcess> {
   const metrics = new DataplaneMetrics('server');
   const store = new VersionedStore({ maxBytes: config.maxMemoryBytes, maxEntries: config.maxEntries });
   storeMetrics(store, metrics);
   const clock = new HybridLogicalClock(config.nodeId);
-  const channels = new ServerChannels();
+  const channels = new ServerChannels(credential);
 
   const session = new ZkSession(config.zkConnect, config.zkSessionTimeoutMs, logger);
   reportConnection(session, metrics.zookeeperConnected);
@@ -43,7 +46,7 @@ export async function startServer(config: DataplaneConfig, logger: Logger): Prom
   const view = new RingView({ replicationFactor: config.replicationFactor, departedGraceMs: 0 });
   const coordinator = new HandoffCoordinator({
     selfId: config.nodeId, replicationFactor: config.replicationFactor, store, view, registration, session,
-    channels, metrics, logger, drainTimeoutMs: config.drainTimeoutMs, zkSessionTimeoutMs: config.zkSessionTimeoutMs,
+    channels, credential, metrics, logger, drainTimeoutMs: config.drainTimeoutMs, zkSessionTimeoutMs: config.zkSessionTimeoutMs,
   });
   const watcher = new MemberWatcher(session, config.cacheName, logger);
   const follower = new RingFollower(watcher, { view, channels, metrics, logger, onChange: (before) => coordinator.onRingChange(before) });
@@ -59,7 +62,9 @@ export async function startServer(config: DataplaneConfig, logger: Logger): Prom
   pullRoutes(store, config.nodeId, router);
   publicRoutes(backend, router);
   const app = createApp(router, metrics, logger);
-  const direct = internalRoutes(store, metrics, () => coordinator.acceptsWrites(), new DirectRoutes(metrics.requests, logger));
+  // Every internal route, the direct batch route and Koa's pull route alike, is behind the cluster token.
+  const guarded = new DirectRoutes(metrics.requests, logger).guard(INTERNAL_PATH_PREFIX, clusterAuthGuard(credential, metrics.internalAuthFailures));
+  const direct = internalRoutes(store, metrics, () => coordinator.acceptsWrites(), guarded);
   const server: Server = await listen(app, config.host, config.port, direct);
   logger.info({ host: config.host, port: config.port, advertise: config.advertiseAddress }, 'server listening');
   if (/^(0\.0\.0\.0|\[?::\]?):/.test(config.advertiseAddress)) {

@@ -3,6 +3,7 @@
 // small pool of keep-alive connections; each caller still gets its own result.
 import { Pool } from 'undici';
 import { INTERNAL_BATCH_PATH, type BatchOp, type BatchResult } from '../protocol/internal-batch.js';
+import type { ClusterCredential } from '../security/cluster-credential.js';
 
 /** Ops per internal call: enough to amortise the hop, small enough to keep latency flat. */
 export const MAX_OPS_PER_BATCH = 256;
@@ -21,7 +22,7 @@ export class UpstreamError extends Error {
   }
 }
 
-const BATCH_HEADERS = { 'content-type': 'application/json' };
+const BATCH_CONTENT_TYPE = 'application/json';
 
 interface RawAnswer {
   status: number;
@@ -53,7 +54,7 @@ export class ServerChannel {
   private flushScheduled = false;
 
   /** With `coalesce` off every op travels alone (for measuring what coalescing buys). */
-  constructor(readonly address: string, private readonly coalesce = true) {
+  constructor(readonly address: string, private readonly credential: ClusterCredential, private readonly coalesce = true) {
     this.origin = `http://${address}`;
     this.pool = new Pool(this.origin, {
       connections: CONNECTIONS_PER_SERVER,
@@ -89,7 +90,8 @@ export class ServerChannel {
   private async call(batch: readonly PendingOp[]): Promise<BatchResult[]> {
     let response: RawAnswer;
     try {
-      response = await this.post(JSON.stringify({ ops: batch.map((p) => p.op) }));
+      const body = JSON.stringify({ ops: batch.map((p) => p.op) });
+      response = await this.credential.send((token) => this.post(body, token), (answer) => answer.status);
     } catch (error) {
       throw new UpstreamError(this.address, (error as Error).message);
     }
@@ -113,12 +115,12 @@ export class ServerChannel {
    * handler: undici's request() wraps every answer in a stream and a promise
    * chain, which is most of its cost for bodies this small.
    */
-  private post(body: string): Promise<RawAnswer> {
+  private post(body: string, token: Readonly<Record<string, string>>): Promise<RawAnswer> {
     return new Promise((resolve, reject) => {
       let status = 0;
       const chunks: Buffer[] = [];
       this.pool.dispatch(
-        { origin: this.origin, path: INTERNAL_BATCH_PATH, method: 'POST', headers: BATCH_HEADERS, body },
+        { origin: this.origin, path: INTERNAL_BATCH_PATH, method: 'POST', headers: { ...token, 'content-type': BATCH_CONTENT_TYPE }, body },
         {
           // undici recognises this handler API by onRequestStart.
           onRequestStart: () => undefined,

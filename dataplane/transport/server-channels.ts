@@ -2,6 +2,7 @@
 // the address leaves the ring.
 import type { Member } from '../ring/member.js';
 import type { BatchOp, BatchResult } from '../protocol/internal-batch.js';
+import type { ClusterCredential } from '../security/cluster-credential.js';
 import { ServerChannel } from './server-channel.js';
 
 /** What a router needs of its links: one op to one server, answered alone. */
@@ -12,12 +13,12 @@ export interface ServerLinks {
 export class ServerChannels implements ServerLinks {
   private readonly byAddress = new Map<string, ServerChannel>();
 
-  constructor(private readonly coalesce = true) {}
+  constructor(private readonly credential: ClusterCredential, private readonly coalesce = true) {}
 
   get(address: string): ServerChannel {
     let channel = this.byAddress.get(address);
     if (!channel) {
-      channel = new ServerChannel(address, this.coalesce);
+      channel = new ServerChannel(address, this.credential, this.coalesce);
       this.byAddress.set(address, channel);
     }
     return channel;

@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalCluster } from '../../test/support/cluster.js';
 import { DataplaneProcess } from '../../test/support/dataplane-process.js';
+import { clusterTokenHeaders } from '../../test/support/cluster-token.js';
 import { call } from '../../test/support/http.js';
 import { handoffReports } from '../../test/support/inspect.js';
 import { seedKeys } from '../../test/support/traffic.js';
@@ -80,7 +81,7 @@ async function loadMany(server: DataplaneProcess, entries: number, valueBytes: n
       ops.push({ op: 'put', key: entryKey(i), value: entryValue(i, valueBytes), version, expiresAt: 0 });
     }
     const answer = await call(`${server.url}/internal/v1/batch`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ops }),
+      method: 'POST', headers: { ...clusterTokenHeaders(), 'content-type': 'application/json' }, body: JSON.stringify({ ops }),
     });
     if (answer.status !== 200) throw new Error(`loading entries failed: ${answer.status} ${answer.text}`);
   }

@@ -3,7 +3,7 @@
 import type { DistributedCache, DistributedCacheStatus } from '../api/distributed-cache.js';
 import type { ClusterState, ClusterWriter } from '../reconcile/ports.js';
 import type { ChildObject } from '../resources/child-kinds.js';
-import { isNotFound, type KubeClient, type KubeObject } from './client.js';
+import { isConflict, isNotFound, type KubeClient, type KubeObject } from './client.js';
 import { resourceTypeOf } from './resource-types.js';
 
 /** A local copy of one kind of object, such as an informer keeps. */
@@ -35,6 +35,16 @@ export function informerClusterState(scopes: readonly WatchedScope[]): ClusterSt
 export function apiClusterWriter(client: KubeClient): ClusterWriter {
   return {
     apply: (object) => client.apply<ChildObject & KubeObject>(object as ChildObject & KubeObject),
+    createIfMissing: async (object) => {
+      try {
+        await client.create(resourceTypeOf(object), object.metadata.namespace, object);
+        return true;
+      } catch (error) {
+        // AlreadyExists: a create needs no right to read what is there, which for a Secret matters.
+        if (isConflict(error)) return false;
+        throw error;
+      }
+    },
     delete: (object) => client.delete(resourceTypeOf(object), object.metadata.namespace, object.metadata.name, object.metadata.uid),
     applyStatus: async (cache: DistributedCache, status: DistributedCacheStatus) => {
       const { name, namespace } = cache.metadata;

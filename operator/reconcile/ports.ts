@@ -16,6 +16,8 @@ export interface ClusterWriter {
   /** Server-side apply; `created` when the object did not exist. */
   apply(object: ChildObject): Promise<{ object: ChildObject; created: boolean }>;
   delete(object: ChildObject): Promise<void>;
+  /** Creates the object unless one of that name exists, which is left as it is; true when it created it. */
+  createIfMissing(object: ChildObject): Promise<boolean>;
   applyStatus(cache: DistributedCache, status: DistributedCacheStatus): Promise<void>;
 }
 

@@ -7,6 +7,8 @@ import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import { resolveSpec, type OperatorDefaults, type ResolvedSpec } from '../api/defaults.js';
 import type { Condition, DistributedCache } from '../api/distributed-cache.js';
 import type { ChildObject } from '../resources/child-kinds.js';
+import { desiredClusterTokenSecret, newClusterToken } from '../resources/cluster-token.js';
+import { cacheContext } from '../resources/context.js';
 import { childKey, desiredChildren } from '../resources/desired-state.js';
 import { canonicalJson } from '../resources/hash.js';
 import { childNames } from '../resources/names.js';
@@ -23,6 +25,8 @@ export interface ReconcilerDeps {
   logger: Logger;
   observer?: WriteObserver;
   now?: () => Date;
+  /** A fresh cluster token (random, unless a test says otherwise). */
+  newToken?: () => string;
 }
 
 /** A failure while applying children, after the status has been written. */
@@ -50,6 +54,8 @@ function isExplained(error: unknown): error is ExplainedFailure {
 
 export class Reconciler {
   private readonly now: () => Date;
+  /** Caches (by uid) whose cluster token Secret is known to exist: it is never written again, so asking once is enough. */
+  private readonly tokenSecretExists = new Set<string>();
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -74,11 +80,33 @@ export class Reconciler {
     const current = new Map(observed);
     const failures: unknown[] = [];
 
+    await this.ensureClusterToken(cache, spec, failures);
     await this.applyChildren(cache, desired, current, failures);
     await this.deleteUnwanted(cache, desired, current, failures);
     await this.writeStatus(cache, spec, current, failures);
 
     if (failures.length > 0) throw new ReconcileError(`${namespace}/${name}: ${failures.map(describe).join('; ')}`, failures);
+  }
+
+  /**
+   * Creates the cluster token's Secret if it does not exist, before the pods
+   * that mount it. Never updates it, so a rotated token stays; never logs it.
+   */
+  private async ensureClusterToken(cache: DistributedCache, spec: ResolvedSpec, failures: unknown[]): Promise<void> {
+    const uid = cache.metadata.uid ?? '';
+    if (this.tokenSecretExists.has(uid)) return;
+    const secret = desiredClusterTokenSecret(cacheContext(cache, spec), (this.deps.newToken ?? newClusterToken)());
+    const key = childKey(secret);
+    try {
+      const created = await this.deps.writer.createIfMissing(secret);
+      this.tokenSecretExists.add(uid);
+      if (!created) return;
+      this.deps.logger.info({ cache: `${cache.metadata.namespace}/${cache.metadata.name}`, child: key }, 'created the cluster token');
+      this.deps.events.record(cache, 'Normal', 'Created', `created Secret ${secret.metadata.name}`);
+    } catch (error) {
+      failures.push(error);
+      this.deps.logger.warn({ cache: `${cache.metadata.namespace}/${cache.metadata.name}`, child: key, err: error }, 'creating the cluster token failed');
+    }
   }
 
   /** Applies each desired child that is missing, changed, or drifted; `current` gets the API server's answers. */

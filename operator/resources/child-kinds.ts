@@ -4,12 +4,17 @@ import type {
   V1Deployment,
   V1ObjectMeta,
   V1PodDisruptionBudget,
+  V1Secret,
   V1Service,
   V1StatefulSet,
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 
-/** The kinds of child the operator creates, and prunes when they are no longer wanted. */
+/**
+ * The kinds of child the operator applies, and prunes when they are no longer
+ * wanted. Not the cluster token's Secret: it is created once and never read
+ * back (resources/cluster-token.ts), so the operator needs no right to read Secrets.
+ */
 export const CHILD_KINDS = ['StatefulSet', 'Deployment', 'Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler'] as const;
 export type ChildKind = (typeof CHILD_KINDS)[number];
 
@@ -26,3 +31,4 @@ export type Deployment = V1Deployment & ChildObject;
 export type Service = V1Service & ChildObject;
 export type PodDisruptionBudget = V1PodDisruptionBudget & ChildObject;
 export type HorizontalPodAutoscaler = V2HorizontalPodAutoscaler & ChildObject;
+export type Secret = V1Secret & ChildObject;

@@ -10,6 +10,7 @@ import type {
 } from '@kubernetes/client-node';
 import { DEFAULT_PORT, parseByteSize, POD_IP_ENV, SETTINGS, type Role } from '../../dataplane/config/contract.js';
 import type { Resources } from '../api/defaults.js';
+import { CLUSTER_TOKEN_FILE_PATH, CLUSTER_TOKEN_VOLUME_MOUNT, clusterTokenVolume } from './cluster-token.js';
 import { cacheNameOf, zookeeperConnectString, type CacheContext } from './context.js';
 import { contentHash } from './hash.js';
 import { ANNOTATION, childLabels, selectorLabels } from './names.js';
@@ -50,6 +51,7 @@ export function dataplanePodConfig(ctx: CacheContext, role: Role): DataplanePodC
     [SETTINGS.cacheName.env]: cacheNameOf(ctx),
     [SETTINGS.replicationFactor.env]: String(spec.replicationFactor),
     [SETTINGS.logLevel.env]: spec.logLevel,
+    [SETTINGS.clusterTokenFile.env]: CLUSTER_TOKEN_FILE_PATH,
   };
   if (role === 'server') {
     env[SETTINGS.maxMemory.env] = spec.servers.maxMemory;
@@ -98,6 +100,7 @@ function container(config: DataplanePodConfig): V1Container {
     args: ['node', 'dist/dataplane/main.js', config.role],
     ports: [{ name: 'http', containerPort: DEFAULT_PORT[config.role], protocol: 'TCP' }],
     env,
+    volumeMounts: [CLUSTER_TOKEN_VOLUME_MOUNT],
     resources: config.resources,
     // A server's /readyz turns 200 once it has its keys and serves; a router's once its ring is not empty.
     readinessProbe: httpProbe('/readyz', { periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 }),
@@ -115,6 +118,7 @@ export function dataplanePodTemplate(ctx: CacheContext, config: DataplanePodConf
     },
     spec: {
       containers: [container(config)],
+      volumes: [clusterTokenVolume(ctx)],
       terminationGracePeriodSeconds: config.terminationGracePeriodSeconds,
       securityContext: podSecurityContext(DATAPLANE_UID),
       // Copies of a key live on different servers; on different nodes too, when the scheduler can.

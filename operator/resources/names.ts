@@ -38,6 +38,8 @@ export interface ChildNames {
   zookeeperHeadless: string;
   server: string;
   client: string;
+  /** The Secret holding the cluster token (created once, never rewritten). */
+  clusterToken: string;
 }
 
 export function childNames(cacheName: string): ChildNames {
@@ -46,6 +48,7 @@ export function childNames(cacheName: string): ChildNames {
     zookeeperHeadless: `${cacheName}-zookeeper-headless`,
     server: `${cacheName}-server`,
     client: `${cacheName}-client`,
+    clusterToken: `${cacheName}-cluster-token`,
   };
 }
 

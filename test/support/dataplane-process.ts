@@ -5,6 +5,7 @@ import { mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TEST_CLUSTER_TOKEN } from './cluster-token.js';
 import { freePort } from './ports.js';
 import { waitFor } from './wait.js';
 
@@ -63,6 +64,8 @@ export class DataplaneProcess {
         PORT: String(this.port),
         LOG_LEVEL: 'info',
         ZK_SESSION_TIMEOUT: '2s',
+        // A test that needs no token, or a file, overrides this (an empty value counts as unset).
+        CLUSTER_TOKEN: TEST_CLUSTER_TOKEN,
         ...(nodeId ? { NODE_ID: nodeId, ADVERTISE_ADDRESS: this.address } : {}),
         ...env,
       },

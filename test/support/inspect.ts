@@ -2,6 +2,7 @@
 // server, and the hand-off reports servers log.
 import { readFileSync } from 'node:fs';
 import type { DataplaneProcess } from './dataplane-process.js';
+import { clusterTokenHeaders } from './cluster-token.js';
 import { call } from './http.js';
 
 /** The sum of a metric's samples whose labels include all of `labels`. */
@@ -22,7 +23,7 @@ export async function holders(servers: readonly DataplaneProcess[], keys: readon
     for (let start = 0; start < keys.length; start += 500) {
       const slice = keys.slice(start, start + 500);
       const answer = await call(`${server.url}/internal/v1/batch`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
+        method: 'POST', headers: { ...clusterTokenHeaders(), 'content-type': 'application/json' },
         body: JSON.stringify({ ops: slice.map((key) => ({ op: 'get', key })) }),
       });
       const { results } = answer.json() as { results: Array<{ found?: boolean }> };

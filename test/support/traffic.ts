@@ -2,6 +2,7 @@
 // owns a slice of the keys, so it knows the last acknowledged value of every
 // key it reads, and any other answer is a miss or a stale read.
 import { call } from './http.js';
+import { waitFor } from './wait.js';
 
 export interface TrafficStats {
   reads: number;
@@ -133,4 +134,10 @@ export async function verifyAll(baseUrl: string, acked: ReadonlyMap<string, stri
     }
   }
   return { checked: keys.length, misses, stale };
+}
+
+/** Lets traffic run until it has made `ops` more requests: proof it ran across a change. */
+export async function moreTraffic(traffic: Traffic, ops: number): Promise<void> {
+  const target = traffic.stats.reads + traffic.stats.writes + ops;
+  await waitFor(`${ops} more requests`, () => traffic.stats.reads + traffic.stats.writes >= target, { timeoutMs: 60_000 });
 }

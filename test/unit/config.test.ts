@@ -12,19 +12,22 @@ const fail = (fn: () => unknown): ConfigError => {
   throw new Error('expected a ConfigError');
 };
 
+/** Every process needs a cluster token (or --insecure) to start. */
+const TOKEN = { CLUSTER_TOKEN: 'unit-test-token-0123456789' };
+
 describe('configuration', () => {
   it('uses the documented defaults', () => {
-    const server = parseConfig('server', {}, [], 'pod-7');
+    const server = parseConfig('server', TOKEN, [], 'pod-7');
     expect(server).to.deep.include({
       zkConnect: '127.0.0.1:2181', cacheName: 'default', host: '0.0.0.0', port: 8080, nodeId: 'pod-7',
       advertiseAddress: '0.0.0.0:8080', replicationFactor: 2, maxMemoryBytes: 256 * 2 ** 20, maxEntries: undefined,
       drainTimeoutMs: 30_000, logLevel: 'info',
     });
-    expect(parseConfig('client', {}, [], 'h').port).to.equal(5000);
+    expect(parseConfig('client', TOKEN, [], 'h').port).to.equal(5000);
   });
 
   it('reads the environment, and lets flags override it', () => {
-    const env = { ZK_CONNECT: 'zk-0:2181,zk-1:2181', PORT: '9000', MAX_MEMORY: '64Mi', DRAIN_TIMEOUT: '1m30s', POD_IP: '10.1.2.3' };
+    const env = { ...TOKEN, ZK_CONNECT: 'zk-0:2181,zk-1:2181', PORT: '9000', MAX_MEMORY: '64Mi', DRAIN_TIMEOUT: '1m30s', POD_IP: '10.1.2.3' };
     const config = parseConfig('server', env, ['--port', '9100', '--max-entries=500', '--log-level=debug'], 'h');
     expect(config).to.deep.include({
       zkConnect: 'zk-0:2181,zk-1:2181', port: 9100, maxMemoryBytes: 64 * 2 ** 20, maxEntries: 500,
@@ -33,8 +36,8 @@ describe('configuration', () => {
   });
 
   it('coalesces router requests unless told not to', () => {
-    expect(parseConfig('client', {}, [], 'h').coalesce).to.equal(true);
-    expect(parseConfig('client', { ROUTER_COALESCE: 'off' }, [], 'h').coalesce).to.equal(false);
+    expect(parseConfig('client', TOKEN, [], 'h').coalesce).to.equal(true);
+    expect(parseConfig('client', { ...TOKEN, ROUTER_COALESCE: 'off' }, [], 'h').coalesce).to.equal(false);
     const error = fail(() => parseConfig('client', { ROUTER_COALESCE: 'sometimes' }, [], 'h'));
     expect(error.message).to.equal('invalid ROUTER_COALESCE: "sometimes" must be on or off');
   });
@@ -54,6 +57,12 @@ describe('configuration', () => {
     ['ADVERTISE_ADDRESS', { ADVERTISE_ADDRESS: 'nohost' }, [], 'not host:port'],
     ['--bogus', {}, ['--bogus=1'], 'unknown flag'],
     ['--port', {}, ['--port'], 'missing value'],
+    ['CLUSTER_TOKEN', {}, [], 'not set; set it or CLUSTER_TOKEN_FILE, or pass --insecure (INSECURE=true)'],
+    ['CLUSTER_TOKEN', { CLUSTER_TOKEN: 'too-short' }, [], 'must be at least 16 characters'],
+    ['CLUSTER_TOKEN', { CLUSTER_TOKEN_PREVIOUS: 'previous-0123456789abcdef' }, [], 'not set, but CLUSTER_TOKEN_PREVIOUS is'],
+    ['CLUSTER_TOKEN_PREVIOUS', { ...TOKEN, CLUSTER_TOKEN_PREVIOUS: 'has spaces in it here' }, [], 'printable ASCII'],
+    ['CLUSTER_TOKEN_FILE', { ...TOKEN, CLUSTER_TOKEN_FILE: '/run/token' }, [], 'not both'],
+    ['INSECURE', { INSECURE: 'yes' }, [], 'must be true or false'],
   ];
   for (const [setting, env, argv, detail] of badCases) {
     it(`stops with a message naming ${setting} for ${JSON.stringify({ ...env, argv })}`, () => {
@@ -65,11 +74,28 @@ describe('configuration', () => {
 
   it('refuses a server-only flag on the client, but ignores its variable', () => {
     expect(fail(() => parseConfig('client', {}, ['--max-memory=1Gi'], 'h')).message).to.contain('only applies to the server role');
-    expect(parseConfig('client', { MAX_MEMORY: 'garbage' }, [], 'h').port).to.equal(5000);
+    expect(parseConfig('client', { ...TOKEN, MAX_MEMORY: 'garbage' }, [], 'h').port).to.equal(5000);
+  });
+
+  it('reads the cluster token from the environment or names its file, and needs --insecure to go without', () => {
+    expect(parseConfig('server', TOKEN, [], 'h').clusterToken).to.deep.equal({ source: 'env', tokens: { current: TOKEN.CLUSTER_TOKEN, previous: undefined } });
+    const rotating = parseConfig('client', { ...TOKEN, CLUSTER_TOKEN_PREVIOUS: 'previous-0123456789abcdef' }, [], 'h').clusterToken;
+    expect(rotating).to.deep.equal({ source: 'env', tokens: { current: TOKEN.CLUSTER_TOKEN, previous: 'previous-0123456789abcdef' } });
+    expect(parseConfig('server', {}, ['--cluster-token-file', '/run/token'], 'h').clusterToken).to.deep.equal({ source: 'file', path: '/run/token' });
+    expect(parseConfig('server', {}, ['--insecure'], 'h').clusterToken).to.deep.equal({ source: 'none' });
+    expect(parseConfig('client', { INSECURE: 'true' }, [], 'h').clusterToken).to.deep.equal({ source: 'none' });
+    // --insecure takes no value: the next argument is a flag of its own.
+    expect(parseConfig('server', {}, ['--insecure', '--port', '9000'], 'h').port).to.equal(9000);
+    expect(parseConfig('server', TOKEN, ['--insecure'], 'h').clusterToken, 'a token wins over --insecure').to.have.property('source', 'env');
+  });
+
+  it('never quotes a token in a message', () => {
+    const error = fail(() => parseConfig('server', { CLUSTER_TOKEN: 'secret token 123456' }, [], 'h'));
+    expect(error.message).not.to.contain('secret');
   });
 
   it('documents every setting in --help', () => {
-    for (const name of ['ZK_CONNECT', 'CACHE_NAME', 'HOST', 'PORT', 'NODE_ID', 'ADVERTISE_ADDRESS', 'REPLICATION_FACTOR', 'MAX_MEMORY', 'MAX_ENTRIES', 'DRAIN_TIMEOUT', 'LOG_LEVEL']) {
+    for (const name of ['CLUSTER_TOKEN', 'CLUSTER_TOKEN_PREVIOUS', 'CLUSTER_TOKEN_FILE', 'INSECURE', 'ZK_CONNECT', 'CACHE_NAME', 'HOST', 'PORT', 'NODE_ID', 'ADVERTISE_ADDRESS', 'REPLICATION_FACTOR', 'MAX_MEMORY', 'MAX_ENTRIES', 'DRAIN_TIMEOUT', 'LOG_LEVEL']) {
       expect(usage()).to.contain(name);
     }
   });

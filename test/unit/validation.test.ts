@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { BadRequestError, PayloadTooLargeError } from '../../dataplane/protocol/errors.js';
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from '../../dataplane/protocol/limits.js';
-import { decodePathKey, validateKey, validateTtl, validateValue } from '../../dataplane/protocol/validation.js';
+import { decodePathKey, parseQueryTtl, validateKey, validateTtl, validateValue } from '../../dataplane/protocol/validation.js';
 
 describe('input validation', () => {
   it('accepts keys up to 250 UTF-8 bytes and refuses longer or empty ones', () => {
@@ -19,12 +19,17 @@ describe('input validation', () => {
     expect(new PayloadTooLargeError('x').status).to.equal(413);
   });
 
-  it('takes TTLs as whole positive seconds', () => {
+  it('takes TTLs as whole positive seconds: a JSON number, or digits in a query string', () => {
     expect(validateTtl(undefined)).to.equal(undefined);
-    expect(validateTtl('60')).to.equal(60);
+    expect(validateTtl(null)).to.equal(undefined);
     expect(validateTtl(60)).to.equal(60);
-    for (const bad of ['0', '-1', '1.5', 'soon', 0, 1.5, 10 ** 12]) {
+    expect(parseQueryTtl(undefined)).to.equal(undefined);
+    expect(parseQueryTtl('60')).to.equal(60);
+    for (const bad of ['60', 0, 1.5, -1, 10 ** 12]) {
       expect(() => validateTtl(bad), String(bad)).to.throw(BadRequestError, 'ttl must be');
+    }
+    for (const bad of ['', '0', '-1', '1.5', 'soon', '31536001']) {
+      expect(() => parseQueryTtl(bad), JSON.stringify(bad)).to.throw(BadRequestError, 'ttl must be');
     }
   });
 

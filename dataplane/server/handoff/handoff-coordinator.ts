@@ -24,6 +24,7 @@ import { drainReceivers, pruneDue, pullSources, rebalanceDue, ringsFingerprint }
 import type { MemberState } from '../../ring/member.js';
 import { Ring } from '../../ring/ring.js';
 import type { RingView } from '../../ring/ring-view.js';
+import type { ClusterCredential } from '../../security/cluster-credential.js';
 import type { VersionedStore } from '../../store/versioned-store.js';
 import type { ServerChannels } from '../../transport/server-channels.js';
 import { reportHandoff, type HandoffKind } from './handoff-report.js';
@@ -42,6 +43,7 @@ export interface HandoffCoordinatorDeps {
   registration: MemberRegistration;
   session: ZkSession;
   channels: ServerChannels;
+  credential: ClusterCredential;
   metrics: DataplaneMetrics;
   logger: Logger;
   drainTimeoutMs: number;
@@ -127,7 +129,10 @@ export class HandoffCoordinator {
         if (sources.length === 0) break;
         logger.info({ sources: sources.map((m) => m.id), epoch: view.epoch }, 'hand-off started: joining');
         const request = { requester: selfId, members: [...view.ring.members], holders: [...view.holdingRing.members], replicationFactor };
-        const round = { request, deadline, isMember: (id: string) => view.members.some((m) => m.id === id), stopped: () => this.stopped };
+        const round = {
+          request, deadline, credential: this.deps.credential,
+          isMember: (id: string) => view.members.some((m) => m.id === id), stopped: () => this.stopped,
+        };
         const results = await pullFromAll(sources, round, store, logger);
         received += results.reduce((sum, r) => sum + r.received, 0);
         pulledFor = rings;

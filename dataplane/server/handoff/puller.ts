@@ -6,6 +6,7 @@ import { request } from 'undici';
 import type { Logger } from '../../observability/logger.js';
 import { HANDOFF_PULL_PATH, isHandoffEntry, type PullRequest } from '../../protocol/handoff.js';
 import type { Member } from '../../ring/member.js';
+import type { ClusterCredential } from '../../security/cluster-credential.js';
 import type { VersionedStore } from '../../store/versioned-store.js';
 
 const PULL_RETRY_MS = 500;
@@ -16,14 +17,15 @@ export interface PullResult {
   stored: number;
 }
 
-export async function pullFrom(source: Member, body: PullRequest, store: VersionedStore): Promise<PullResult> {
-  const response = await request(`http://${source.address}${HANDOFF_PULL_PATH}`, {
+export async function pullFrom(source: Member, body: PullRequest, store: VersionedStore, credential: ClusterCredential): Promise<PullResult> {
+  const json = JSON.stringify(body);
+  const response = await credential.send((token) => request(`http://${source.address}${HANDOFF_PULL_PATH}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    headers: { ...token, 'content-type': 'application/json' },
+    body: json,
     headersTimeout: 10_000,
     bodyTimeout: 30_000,
-  });
+  }), (answer) => answer.statusCode, (refused) => refused.body.dump());
   if (response.statusCode !== 200) {
     const text = await response.body.text();
     throw new Error(`pull from ${source.id} answered ${response.statusCode}: ${text.slice(0, 200)}`);
@@ -55,6 +57,7 @@ export interface PullRound {
   isMember(id: string): boolean;
   deadline: number;
   stopped(): boolean;
+  credential: ClusterCredential;
 }
 
 /**
@@ -72,7 +75,7 @@ export async function pullFromAll(sources: readonly Member[], round: PullRound, 
     await Promise.all(pending.map(async (source) => {
       for (let attempt = 1; ; attempt++) {
         try {
-          results.push(await pullFrom(source, request, store));
+          results.push(await pullFrom(source, request, store, round.credential));
           return;
         } catch (error) {
           if (!round.isMember(source.id) || attempt >= PULL_ATTEMPTS || Date.now() > round.deadline || round.stopped()) {

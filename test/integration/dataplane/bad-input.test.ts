@@ -2,6 +2,7 @@
 // JSON error that says what is wrong, and never with a stack trace.
 import { expect } from 'chai';
 import { LocalCluster } from '../../support/cluster.js';
+import { clusterTokenHeaders } from '../../support/cluster-token.js';
 import { DataplaneProcess } from '../../support/dataplane-process.js';
 import { call, postJson, type Answer } from '../../support/http.js';
 import { waitFor } from '../../support/wait.js';
@@ -52,7 +53,9 @@ describe('bad input and unavailability', function () {
     ['PUT with a value that is not UTF-8', () => call(`${base}/api/keys/bin`, { method: 'PUT', body: new Uint8Array([0xff, 0xfe]) }), 400, /not valid UTF-8/],
     ['an unknown route', () => call(`${base}/api/nothing-here`), 404, /no route for GET \/api\/nothing-here/],
     ['a method a route does not take', () => call(`${base}/api/get/k`, { method: 'DELETE' }), 405, /method not allowed/],
-    ['an internal route called with garbage', () => postJson(`${cluster.servers[0]!.url}/internal/v1/batch`, { ops: [{ op: 'drop', key: 'k' }] }), 400, /ops\[0\]\.op must be get, put or del/],
+    ['an internal route called with garbage', () => call(`${cluster.servers[0]!.url}/internal/v1/batch`, {
+      method: 'POST', headers: { ...clusterTokenHeaders(), 'content-type': 'application/json' }, body: JSON.stringify({ ops: [{ op: 'drop', key: 'k' }] }),
+    }), 400, /ops\[0\]\.op must be get, put or del/],
   ];
   for (const [what, request, status, message] of cases) {
     it(`answers ${status} for ${what}`, async () => expectError(await request(), status, message));

@@ -22,6 +22,9 @@ describe('process life cycle', function () {
       [['client'], { PORT: '0' }, /^distributed-cache client: invalid PORT: 0 is outside 1\.\.65535$/],
       [['server', '--drain-timeout', 'forever'], {}, /^distributed-cache server: invalid DRAIN_TIMEOUT: "forever" is not a duration/],
       [['client', '--replication-factor=x'], {}, /^distributed-cache client: invalid REPLICATION_FACTOR/],
+      [['server'], {}, /^distributed-cache server: invalid CLUSTER_TOKEN: not set; set it or CLUSTER_TOKEN_FILE, or pass --insecure/],
+      [['client'], {}, /^distributed-cache client: invalid CLUSTER_TOKEN: not set/],
+      [['server'], { CLUSTER_TOKEN_FILE: '/nonexistent/token' }, /^distributed-cache server: invalid CLUSTER_TOKEN_FILE: cannot read \/nonexistent\/token: ENOENT$/],
     ];
     for (const [args, env, line] of cases) {
       it(`stops at start with one line for ${args.join(' ')} ${JSON.stringify(env)}`, () => {

@@ -8,16 +8,10 @@ import { ownsKey } from '../../../dataplane/ring/handoff-plan.js';
 import { LocalCluster } from '../../support/cluster.js';
 import { call } from '../../support/http.js';
 import { handoffReports, holders, metric, summarize } from '../../support/inspect.js';
-import { seedKeys, Traffic, verifyAll, type TrafficStats } from '../../support/traffic.js';
+import { moreTraffic, seedKeys, Traffic, verifyAll, type TrafficStats } from '../../support/traffic.js';
 import { waitFor } from '../../support/wait.js';
 
 const KEYS = 5000;
-
-/** Lets traffic run until it has made `ops` more requests: proof it ran across the change. */
-async function moreTraffic(traffic: Traffic, ops: number): Promise<void> {
-  const target = traffic.stats.reads + traffic.stats.writes + ops;
-  await waitFor(`${ops} more requests`, () => traffic.stats.reads + traffic.stats.writes >= target, { timeoutMs: 60_000 });
-}
 
 function expectClean(stats: TrafficStats, label: string): void {
   // Printed for the record: the closing note of the hand-off work quotes these lines.

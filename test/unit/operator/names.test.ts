@@ -14,6 +14,7 @@ describe('operator resources: names and labels', () => {
     expect(childNames('orders')).to.deep.equal({
       zookeeper: 'orders-zookeeper',
       zookeeperHeadless: 'orders-zookeeper-headless',
+      clusterToken: 'orders-cluster-token',
       server: 'orders-server',
       client: 'orders-client',
     });

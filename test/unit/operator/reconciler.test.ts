@@ -38,6 +38,18 @@ class MemoryCluster implements ClusterState, ClusterWriter, EventRecorder {
     return { object: stored, created };
   }
 
+  /** Kept apart from `objects`: the operator never reads them back (no informer watches Secrets). */
+  readonly createdOnly = new Map<string, ChildObject>();
+
+  async createIfMissing(object: ChildObject): Promise<boolean> {
+    const key = childKey(object);
+    if (this.failApplyOf === key) throw this.failure(key);
+    if (this.createdOnly.has(key)) return false;
+    this.writes.push(`create ${key}`);
+    this.createdOnly.set(key, structuredClone(object));
+    return true;
+  }
+
   async delete(object: ChildObject): Promise<void> {
     this.writes.push(`delete ${childKey(object)}`);
     this.objects.delete(childKey(object));
@@ -75,6 +87,8 @@ class MemoryCluster implements ClusterState, ClusterWriter, EventRecorder {
   }
 }
 
+let tokensMade = 0;
+
 function setUp(spec: DistributedCacheSpec = {}): { cluster: MemoryCluster; reconciler: Reconciler } {
   const cluster = new MemoryCluster();
   cluster.caches.set('shop/demo', aCache(spec));
@@ -85,6 +99,7 @@ function setUp(spec: DistributedCacheSpec = {}): { cluster: MemoryCluster; recon
     defaults: TEST_DEFAULTS,
     logger: pino({ level: 'silent' }),
     now: () => new Date('2026-11-25T12:00:00Z'),
+    newToken: () => `token-${++tokensMade}`,
   });
   return { cluster, reconciler };
 }
@@ -94,6 +109,7 @@ describe('operator reconcile: one DistributedCache', () => {
     const { cluster, reconciler } = setUp();
     await reconciler.reconcile('shop/demo');
     expect(cluster.takeWrites()).to.deep.equal([
+      'create Secret/demo-cluster-token',
       'apply Service/demo-zookeeper-headless',
       'apply Service/demo-zookeeper',
       'apply StatefulSet/demo-zookeeper',
@@ -103,10 +119,25 @@ describe('operator reconcile: one DistributedCache', () => {
       'apply Service/demo-client',
       'status',
     ]);
-    expect(cluster.events.filter((e) => e.reason === 'Created')).to.have.length(7);
+    expect(cluster.events.filter((e) => e.reason === 'Created')).to.have.length(8);
     const status = cluster.cache('shop', 'demo')?.status;
     expect(status?.observedGeneration).to.equal(1);
     expect(status?.conditions?.map((c) => [c.type, c.status])).to.deep.equal([['Ready', 'False'], ['Progressing', 'True'], ['Degraded', 'False']]);
+  });
+
+  it('creates the cluster token Secret once, and never writes it again, even from a new operator', async () => {
+    const { cluster, reconciler } = setUp();
+    await reconciler.reconcile('shop/demo');
+    const secret = cluster.createdOnly.get('Secret/demo-cluster-token');
+    expect(secret?.['stringData']).to.deep.equal({ token: `token-${tokensMade}\n` });
+    const restarted = new Reconciler({
+      state: cluster, writer: cluster, events: cluster, defaults: TEST_DEFAULTS, logger: pino({ level: 'silent' }), newToken: () => 'another-token',
+    });
+    cluster.takeWrites();
+    await restarted.reconcile('shop/demo');
+    await reconciler.reconcile('shop/demo');
+    expect(cluster.takeWrites().filter((w) => w.includes('Secret'))).to.deep.equal([]);
+    expect(cluster.createdOnly.get('Secret/demo-cluster-token')).to.deep.equal(secret);
   });
 
   it('writes nothing at all when nothing changed', async () => {
@@ -124,6 +155,7 @@ describe('operator reconcile: one DistributedCache', () => {
     cluster.allPodsReady();
     await reconciler.reconcile('shop/demo');
     expect(cluster.takeWrites()).to.deep.equal([
+      'create Secret/demo-cluster-token',
       ...[
         'Service/demo-zookeeper-headless', 'Service/demo-zookeeper', 'StatefulSet/demo-zookeeper', 'Deployment/demo-server',
         'PodDisruptionBudget/demo-server', 'Deployment/demo-client', 'Service/demo-client',
