@@ -5,8 +5,13 @@
 #   node dist/dataplane/main.js client     a router
 #
 #   docker build -t distributed-cache:0.1.0 .
+#
+# The base images are arguments so that a cluster with no registry can supply
+# its own (hack/build-images.sh builds both from Debian and Node's binary).
+ARG BUILD_IMAGE=node:20-bookworm
+ARG RUNTIME_IMAGE=node:20-bookworm-slim
 
-FROM node:20-bookworm AS build
+FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -17,7 +22,7 @@ COPY operator ./operator
 # Compile, then drop the dev dependencies (TypeScript, mocha, types) for the runtime stage.
 RUN npx tsc -p tsconfig.json && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:20-bookworm-slim
+FROM ${RUNTIME_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /src/package.json ./

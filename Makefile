@@ -95,9 +95,17 @@ clean:
 E2E_NODE_DIR ?= .tmp/node
 e2e: build test-e2e
 
+# The images (hack/build-images.sh: Debian + Node bases, then buildah on the Dockerfile and on
+# hack/images/zookeeper) are imported into the node's containerd; the suite reads their names from env.
+E2E_IMAGE ?= distributed-cache.invalid/distributed-cache:e2e
+E2E_ZOOKEEPER_IMAGE ?= distributed-cache.invalid/zookeeper:3.8
 test-e2e:
 	hack/build-k8s.sh >/dev/null
 	hack/build-node.sh >/dev/null
+	E2E_IMAGE=$(E2E_IMAGE) E2E_ZOOKEEPER_IMAGE=$(E2E_ZOOKEEPER_IMAGE) hack/build-images.sh >/dev/null
 	@trap 'hack/node.sh down $(E2E_NODE_DIR)' EXIT; trap 'exit 130' INT TERM; \
+	  images="$$(E2E_IMAGE=$(E2E_IMAGE) E2E_ZOOKEEPER_IMAGE=$(E2E_ZOOKEEPER_IMAGE) hack/build-images.sh --print-dir)" && \
 	  hack/node.sh up $(E2E_NODE_DIR) && \
-	  hack/node.sh exec $(E2E_NODE_DIR) -- $(MOCHA) --config .mocharc.e2e.json
+	  hack/node.sh import $(E2E_NODE_DIR) "$$images/distributed-cache.tar" "$$images/zookeeper.tar" && \
+	  hack/node.sh exec $(E2E_NODE_DIR) -- env E2E_IMAGE=$(E2E_IMAGE) E2E_ZOOKEEPER_IMAGE=$(E2E_ZOOKEEPER_IMAGE) \
+	    $(MOCHA) --config .mocharc.e2e.json

@@ -2,6 +2,7 @@
 import { SETTINGS, type Role } from './config/contract.js';
 import { ConfigError, parseConfig, usage } from './config/settings.js';
 import { createLogger } from './observability/logger.js';
+import { ClientCredential } from './security/client-credential.js';
 import { ClusterCredential } from './security/cluster-credential.js';
 import { startRouter } from './router/router-process.js';
 import type { RunningProcess } from './running-process.js';
@@ -21,9 +22,11 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   let config;
   let credential;
+  let clientCredential;
   try {
     config = parseConfig(role as Role, process.env, flags);
     credential = await ClusterCredential.open(config.clusterToken);
+    if (config.clientTokensFile !== undefined) clientCredential = await ClientCredential.open(config.clientTokensFile);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`distributed-cache ${role}: ${error.message}\n`);
@@ -38,6 +41,7 @@ async function main(argv: readonly string[]): Promise<void> {
     );
   }
   credential.watch(logger);
+  clientCredential?.watch(logger);
   let running: RunningProcess | undefined;
   let stopping = false;
   const stop = (signal: string): void => {
@@ -57,7 +61,7 @@ async function main(argv: readonly string[]): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
 
-  running = config.role === 'server' ? await startServer(config, credential, logger) : await startRouter(config, credential, logger);
+  running = config.role === 'server' ? await startServer(config, credential, logger) : await startRouter(config, credential, logger, clientCredential);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

@@ -24,7 +24,7 @@ set -euo pipefail
 HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly HACK_DIR NODE_DIR="$HACK_DIR/node"
 readonly CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/distributed-cache/node"
-readonly MODULES=(k8s containerd cni pause)
+readonly MODULES=(k8s containerd cni coredns pause)
 readonly DEBIAN_PACKAGES=(runc iptables busybox-static)
 # The names pods and containerd use for the two local images.
 readonly PAUSE_IMAGE=distributed-cache.invalid/pause:1.0
@@ -74,11 +74,13 @@ readonly K8S_LDFLAGS
 readonly CONTAINERD_LDFLAGS="-s -w -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD_VERSION -X github.com/containerd/containerd/v2/version.Package=github.com/containerd/containerd/v2"
 readonly CNI_LDFLAGS="-s -w -X github.com/containernetworking/plugins/pkg/utils/buildversion.BuildVersion=$CNI_VERSION"
 readonly PAUSE_LDFLAGS="-s -w"
+readonly COREDNS_LDFLAGS="-s -w"
 
 recipe() {
   echo "k8s tags=$K8S_TAGS ldflags=$K8S_LDFLAGS"
   echo "containerd ldflags=$CONTAINERD_LDFLAGS"
   echo "cni ldflags=$CNI_LDFLAGS"
+  echo "coredns ldflags=$COREDNS_LDFLAGS"
   echo "pause ldflags=$PAUSE_LDFLAGS image=$PAUSE_IMAGE busybox=$BUSYBOX_REPOSITORY"
 }
 
@@ -136,6 +138,7 @@ readonly COMPONENTS=(
   "loopback cni github.com/containernetworking/plugins/plugins/main/loopback $CNI_DIR CNI -"
   "portmap cni github.com/containernetworking/plugins/plugins/meta/portmap $CNI_DIR CNI -"
   "pause pause . $BIN_DIR PAUSE -"
+  "coredns coredns github.com/coredns/coredns $BIN_DIR COREDNS -"
   "kube-proxy k8s k8s.io/kubernetes/cmd/kube-proxy $BIN_DIR K8S $K8S_TAGS"
   "kubelet k8s k8s.io/kubernetes/cmd/kubelet $BIN_DIR K8S $K8S_TAGS"
 )

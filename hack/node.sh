@@ -12,6 +12,7 @@
 #                                    (the only place its addresses exist), with
 #                                    KUBECONFIG, PATH (kubectl, ctr) and
 #                                    E2E_BUSYBOX_IMAGE set.
+#   hack/node.sh import DIR FILE...  import image archives into the node's containerd.
 #   hack/node.sh down DIR            stop and remove everything up made.
 # up and down are idempotent.
 set -euo pipefail
@@ -20,13 +21,13 @@ HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly HACK_DIR
 # Stop order; start order is the reverse. The control plane is stopped by
 # hack/testenv.sh down.
-readonly NODE_COMPONENTS=(kube-proxy kubelet containerd)
+readonly NODE_COMPONENTS=(coredns kube-proxy kubelet containerd)
 # The global (not per network namespace) settings the kubelet rewrites at
 # start: recorded by up, restored by down.
 readonly GLOBAL_SYSCTLS=(kernel/panic kernel/panic_on_oops vm/overcommit_memory vm/panic_on_oom
   kernel/keys/root_maxkeys kernel/keys/root_maxbytes)
 
-usage() { echo "usage: $0 up DIR | down DIR | exec DIR -- CMD..." >&2; exit 2; }
+usage() { echo "usage: $0 up DIR | down DIR | exec DIR -- CMD... | import DIR FILE..." >&2; exit 2; }
 
 [[ $# -ge 2 ]] || usage
 readonly COMMAND="$1"
@@ -272,9 +273,25 @@ cmd_exec() {
     E2E_BUSYBOX_IMAGE="$(node_env BUSYBOX_IMAGE)" "$@"
 }
 
+# Image archives (docker or OCI, e.g. from hack/build-images.sh) into the
+# node's containerd, where pods with IfNotPresent find them.
+cmd_import() {
+  local archive out
+  [[ $# -gt 0 ]] || usage
+  if [[ ! -f "$DIR/node.env" ]] || ! netns_pinned; then die "no node in $DIR: run $0 up $DIR first"; fi
+  for archive in "$@"; do
+    say "importing $archive"
+    # ctr warns about cgroup v1 on every call; show only the rest.
+    out="$("$(node_env NODE_BIN)/ctr" --address "$DIR/node/root/run/containerd/containerd.sock" --namespace k8s.io \
+      images import --platform linux/amd64 "$archive" 2>&1)" || die "ctr could not import $archive: $out"
+    grep -iv 'cgroup v1' <<<"$out" >&2 || true
+  done
+}
+
 case "$COMMAND" in
   up) [[ $# -eq 0 ]] || usage; cmd_up ;;
   down) [[ $# -eq 0 ]] || usage; cmd_down ;;
   exec) cmd_exec "$@" ;;
+  import) cmd_import "$@" ;;
   *) usage ;;
 esac

@@ -33,6 +33,8 @@ export interface DataplaneConfig {
   logLevel: LogLevel;
   coalesce: boolean;
   clusterToken: TokenSetting;
+  /** Client auth is on when set (routers only): the bearer tokens file. */
+  clientTokensFile: string | undefined;
 }
 
 const ZK_CONNECT = new RegExp(ZK_CONNECT_PATTERN);
@@ -157,6 +159,7 @@ export function parseConfig(
     role, zkConnect, zkSessionTimeoutMs, cacheName, host, port, nodeId, advertiseAddress,
     replicationFactor, maxMemoryBytes, maxEntries, drainTimeoutMs, logLevel: level as LogLevel, coalesce: coalesceText === 'on',
     clusterToken: tokenSetting(raw),
+    clientTokensFile: raw('clientTokensFile'),
   };
 }
 

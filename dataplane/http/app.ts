@@ -22,13 +22,17 @@ import { MAX_REQUEST_HEAD_BYTES } from '../protocol/limits.js';
 import type { Logger } from '../observability/logger.js';
 import type { DataplaneMetrics } from '../observability/metrics.js';
 
-/** One route table holds every route, so each request is matched once. */
-export function createApp(routes: RouteTable, metrics: DataplaneMetrics, logger: Logger): Koa {
+/**
+ * One route table holds every route, so each request is matched once. A
+ * `guard` (client auth) runs before any route, its refusals answered and counted as theirs.
+ */
+export function createApp(routes: RouteTable, metrics: DataplaneMetrics, logger: Logger, guard?: Koa.Middleware): Koa {
   const app = new Koa();
   // Errors are answered and logged by errorsMiddleware; Koa's own printer stays quiet.
   app.silent = true;
   app.use(errorsMiddleware(logger));
   app.use(requestsMiddleware(metrics.requests));
+  if (guard !== undefined) app.use(guard);
   app.use(routes.dispatch());
   app.use(routes.router.routes());
   // Not `throw: true`: @koa/router sets Allow only when it does not throw, and a method it does not

@@ -25,6 +25,13 @@ export class DataplaneMetrics {
     registers: [this.registry],
   });
 
+  readonly clientAuthFailures = new Counter({
+    name: 'dcache_client_auth_failures_total',
+    help: 'Public requests a router refused with 401 (client auth on), by reason: missing (no bearer token) or wrong (a token not accepted)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly ringEpoch = new Gauge({ name: 'dcache_ring_epoch', help: 'Ring epoch: how many membership views this process has built', registers: [this.registry] });
   readonly ringMembers = new Gauge({
     name: 'dcache_ring_members',

@@ -35,6 +35,12 @@ export class UnauthorizedError extends CacheError {
   override readonly headers: Readonly<Record<string, string>> = { 'WWW-Authenticate': 'Cluster-Token' };
 }
 
+/** A public request without a client token the router accepts (client auth on). */
+export class ClientUnauthorizedError extends CacheError {
+  readonly status = 401;
+  override readonly headers: Readonly<Record<string, string>> = { 'WWW-Authenticate': 'Bearer' };
+}
+
 export class KeyNotFoundError extends CacheError {
   readonly status = 404;
   constructor(key: string) {

@@ -11,6 +11,8 @@ import { DataplaneMetrics } from '../observability/metrics.js';
 import { RingView } from '../ring/ring-view.js';
 import type { RunningProcess } from '../running-process.js';
 import type { ClusterCredential } from '../security/cluster-credential.js';
+import type { ClientCredential } from '../security/client-credential.js';
+import { clientAuthGuard } from '../http/client-auth-guard.js';
 import { HybridLogicalClock } from '../version/hlc.js';
 import { RouterBackend } from './router-backend.js';
 import { routerRoutes } from './router-routes.js';
@@ -22,7 +24,13 @@ const ROUTER_DRAIN_MS = 10_000;
 /** How long after a membership change reads ask every candidate owner. */
 const SETTLE_GRACE_MS = 5000;
 
-export async function startRouter(config: DataplaneConfig, credential: ClusterCredential, logger: Logger): Promise<RunningProcess> {
+/** `clientCredential`: client auth is on, and the public API wants its bearer tokens. */
+export async function startRouter(
+  config: DataplaneConfig,
+  credential: ClusterCredential,
+  logger: Logger,
+  clientCredential?: ClientCredential,
+): Promise<RunningProcess> {
   const metrics = new DataplaneMetrics('client');
   // A member that vanishes is still read from (as leaving) for a moment: a
   // server whose session expired comes straight back, and a crashed one
@@ -39,9 +47,10 @@ export async function startRouter(config: DataplaneConfig, credential: ClusterCr
 
   const backend = new RouterBackend(view, channels, clock, metrics, logger);
   const notReadyReason = (): string | undefined => (backend.isReady() ? undefined : 'no cache server in the ring');
-  const app = createApp(routerRoutes(backend, { notReadyReason }, metrics), metrics, logger);
+  const guard = clientCredential === undefined ? undefined : clientAuthGuard(clientCredential, metrics.clientAuthFailures);
+  const app = createApp(routerRoutes(backend, { notReadyReason }, metrics), metrics, logger, guard);
   const server = await listen(app, config.host, config.port);
-  logger.info({ host: config.host, port: config.port }, 'client listening');
+  logger.info({ host: config.host, port: config.port, clientAuth: guard !== undefined }, 'client listening');
   session.start();
 
   return {
@@ -51,6 +60,7 @@ export async function startRouter(config: DataplaneConfig, credential: ClusterCr
       watcher.stop();
       session.close();
       await channels.closeAll();
+      clientCredential?.stop();
       logger.info('client stopped');
     },
   };

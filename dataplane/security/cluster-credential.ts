@@ -2,7 +2,6 @@
 // routes apply, and the headers its internal calls send. From a file, the
 // tokens are re-read every few seconds, so that a rotation (a Kubernetes
 // Secret updated in place) needs no restart. Never logs a token.
-import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../config/settings.js';
 import { SETTINGS } from '../config/contract.js';
 import type { Logger } from '../observability/logger.js';
@@ -15,9 +14,7 @@ import {
   type TokenSetting,
   type TokenVerdict,
 } from './cluster-token.js';
-
-/** How often a token file is re-read; a kubelet takes up to a minute or so to update a mounted Secret anyway. */
-export const TOKEN_FILE_POLL_MS = 2000;
+import { isProblem, pollTokenFile, readTokenFile } from './token-file.js';
 
 type Headers = Readonly<Record<string, string>>;
 const NO_HEADERS: Headers = {};
@@ -27,8 +24,7 @@ export class ClusterCredential {
   private digests: Buffer[] = [];
   private currentHeaders: Headers = NO_HEADERS;
   private previousHeaders: Headers | undefined;
-  private poller: NodeJS.Timeout | undefined;
-  private lastProblem: string | undefined;
+  private stopPolling: (() => void) | undefined;
 
   private constructor(private readonly file: string | undefined) {}
 
@@ -37,8 +33,8 @@ export class ClusterCredential {
     if (setting.source === 'none') return new ClusterCredential(undefined);
     if (setting.source === 'env') return new ClusterCredential(undefined).use(setting.tokens);
     const credential = new ClusterCredential(setting.path);
-    const read = await readTokenFile(setting.path);
-    if ('problem' in read) throw new ConfigError(SETTINGS.clusterTokenFile.env, read.problem);
+    const read = await readTokenFile(setting.path, parseTokenFile);
+    if (isProblem(read)) throw new ConfigError(SETTINGS.clusterTokenFile.env, read.problem);
     return credential.use(read);
   }
 
@@ -67,27 +63,18 @@ export class ClusterCredential {
   /** Re-reads the token file until stop(); a file that turns unusable keeps the last good tokens. */
   watch(logger: Logger): this {
     const file = this.file;
-    if (file === undefined || this.poller !== undefined) return this;
-    this.poller = setInterval(() => {
-      void readTokenFile(file).then((read) => {
-        if ('problem' in read) {
-          if (read.problem !== this.lastProblem) logger.warn({ file, problem: read.problem }, 'cannot use the cluster token file; keeping the tokens read before');
-          this.lastProblem = read.problem;
-          return;
-        }
-        this.lastProblem = undefined;
-        if (read.current === this.tokens?.current && read.previous === this.tokens?.previous) return;
-        this.use(read);
-        logger.info({ file, tokens: read.previous === undefined ? 1 : 2 }, 'cluster tokens changed');
-      });
-    }, TOKEN_FILE_POLL_MS);
-    this.poller.unref();
+    if (file === undefined || this.stopPolling !== undefined) return this;
+    this.stopPolling = pollTokenFile(file, parseTokenFile, (read) => {
+      if (read.current === this.tokens?.current && read.previous === this.tokens?.previous) return;
+      this.use(read);
+      logger.info({ file, tokens: read.previous === undefined ? 1 : 2 }, 'cluster tokens changed');
+    }, logger, 'cluster token');
     return this;
   }
 
   stop(): void {
-    clearInterval(this.poller);
-    this.poller = undefined;
+    this.stopPolling?.();
+    this.stopPolling = undefined;
   }
 
   private use(tokens: ClusterTokens): this {
@@ -97,14 +84,4 @@ export class ClusterCredential {
     this.previousHeaders = tokens.previous === undefined ? undefined : { [CLUSTER_TOKEN_HEADER]: tokens.previous };
     return this;
   }
-}
-
-async function readTokenFile(path: string): Promise<ClusterTokens | { problem: string }> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    return { problem: `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
-  }
-  return parseTokenFile(text);
 }

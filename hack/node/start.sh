@@ -100,3 +100,24 @@ wait_until kubelet "node $NODE_NAME Ready" node_ready
 
 start_component kube-proxy "$NODE_BIN/kube-proxy" --config="$ETC/kube-proxy.yaml" --v=1
 wait_until kube-proxy "kube-proxy healthy with its Service rules" kube_proxy_synced
+
+# No storage provisioner here: a few hostPath PersistentVolumes with no class
+# stand in, which PVCs that name no class bind to (ZooKeeper's data). They are
+# world-writable because fsGroup does not apply to hostPath.
+readonly VOLUME_COUNT=8
+make_volumes() {
+  local i dir
+  for ((i = 0; i < VOLUME_COUNT; i++)); do
+    dir="/var/lib/dcache-volumes/pv-$i"
+    mkdir -p "$dir" && chmod 0777 "$dir"
+    printf '{"apiVersion":"v1","kind":"PersistentVolume","metadata":{"name":"dcache-node-pv-%s"},"spec":{"capacity":{"storage":"5Gi"},"accessModes":["ReadWriteOnce"],"persistentVolumeReclaimPolicy":"Retain","storageClassName":"","hostPath":{"path":"%s","type":"Directory"}}}' \
+      "$i" "$dir"
+    echo '---'
+  done | kubectl apply -f - >/dev/null
+  say "  ok: $VOLUME_COUNT hostPath PersistentVolumes"
+}
+make_volumes
+
+# The cluster DNS, as a process rather than a pod: it needs no image and is up before any pod.
+start_component coredns "$NODE_BIN/coredns" -conf "$ETC/Corefile"
+wait_until coredns "CoreDNS serving cluster names on $NODE_IP:53" curl -fsS http://127.0.0.1:8181/ready

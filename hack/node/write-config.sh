@@ -171,7 +171,9 @@ authentication:
 authorization:
   mode: Webhook
 clusterDomain: cluster.local
-# No resolver for pods yet: the host's is unreachable from here.
+# CoreDNS, a process of this node (start.sh), answers on the node IP.
+clusterDNS: [$NODE_IP]
+# No upstream resolver: the host's is unreachable from here.
 resolvConf: ""
 failSwapOn: false
 # CAP_SYS_RESOURCE is missing on this VM, so no negative oom_score_adj.
@@ -184,6 +186,22 @@ evictionHard:
   imagefs.available: 2%
 imageGCHighThresholdPercent: 100
 serializeImagePulls: false
+EOF
+
+# Cluster names only: there is no upstream to forward the rest to. The admin
+# kubeconfig is enough for a throwaway test node.
+cat >"$ETC/Corefile" <<EOF
+.:53 {
+    bind $NODE_IP
+    errors
+    ready 127.0.0.1:8181
+    kubernetes cluster.local in-addr.arpa ip6.arpa {
+        kubeconfig $DIR/kubeconfig
+        pods insecure
+        fallthrough in-addr.arpa ip6.arpa
+    }
+    cache 30
+}
 EOF
 
 cat >"$ETC/kube-proxy.yaml" <<EOF

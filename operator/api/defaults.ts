@@ -2,7 +2,7 @@
 // the schema's own defaults (the same the API server applies), then the ones
 // only the operator knows (its images, sizes derived from other fields).
 import { parseByteSize } from '../../dataplane/config/contract.js';
-import { specSchema, type DefaultedSpec, type DistributedCacheSpec, type ResourceRequirements } from './distributed-cache.js';
+import { specSchema, type DefaultedSpec, type NetworkPeer, type DistributedCacheSpec, type ResourceRequirements } from './distributed-cache.js';
 import { applyDefaults } from './schema.js';
 
 /** What the operator fills in that the schema cannot. */
@@ -33,6 +33,8 @@ export type ZooKeeperSettings =
 
 export interface ResolvedSpec {
   image: string;
+  imagePullPolicy: DefaultedSpec['imagePullPolicy'];
+  imagePullSecrets: Array<{ name: string }>;
   logLevel: DefaultedSpec['logLevel'];
   replicationFactor: number;
   servers: {
@@ -50,7 +52,26 @@ export interface ResolvedSpec {
   };
   zookeeper: ZooKeeperSettings;
   autoscaling: DefaultedSpec['autoscaling'];
+  networkPolicy: NetworkPolicySettings;
+  /** The Secret of client bearer tokens; undefined: client auth off. */
+  clientTokensSecret: string | undefined;
 }
+
+/** Undefined clientFrom: the routers' public port is open to anyone. */
+export interface NetworkPolicySettings {
+  enabled: boolean;
+  clientFrom?: NetworkPeer[];
+  metricsFrom: NetworkPeer[];
+}
+
+/**
+ * Who scrapes metrics when spec.networkPolicy.metricsFrom is left out: a
+ * Prometheus in any namespace, by the label the Prometheus Operator (and
+ * kube-prometheus-stack) puts on its pods.
+ */
+export const DEFAULT_METRICS_FROM: readonly NetworkPeer[] = [
+  { namespaceSelector: {}, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } },
+];
 
 const MI = 2 ** 20;
 
@@ -101,6 +122,8 @@ export function resolveSpec(spec: DistributedCacheSpec | undefined, defaults: Op
         };
   return {
     image: s.image ?? defaults.dataplaneImage,
+    imagePullPolicy: s.imagePullPolicy,
+    imagePullSecrets: (s.imagePullSecrets ?? []).map(({ name }) => ({ name })),
     logLevel: s.logLevel,
     replicationFactor: s.replicationFactor,
     servers: {
@@ -121,5 +144,11 @@ export function resolveSpec(spec: DistributedCacheSpec | undefined, defaults: Op
     },
     zookeeper,
     autoscaling: s.autoscaling,
+    networkPolicy: {
+      enabled: s.networkPolicy.enabled,
+      ...(s.networkPolicy.clientFrom !== undefined ? { clientFrom: s.networkPolicy.clientFrom } : {}),
+      metricsFrom: s.networkPolicy.metricsFrom ?? structuredClone([...DEFAULT_METRICS_FROM]),
+    },
+    clientTokensSecret: s.auth?.secretRef?.name,
   };
 }

@@ -13,6 +13,7 @@ import {
   type DefaultedOf,
   type InputOf,
 } from './schema.js';
+import { peersOf } from './network-peer.js';
 
 export const GROUP = 'cache.distributed.dev';
 export const VERSION = 'v1alpha1';
@@ -115,6 +116,18 @@ export const specSchema = object({
         'The data plane image (it runs both `server` and `client`). Defaults to the operator\'s own release image (its DATAPLANE_IMAGE).',
       minLength: 1,
     }),
+    imagePullPolicy: oneOf(['Always', 'IfNotPresent', 'Never'] as const, {
+      description: 'The pull policy of every pod the operator runs (data plane and ZooKeeper).',
+      default: 'IfNotPresent',
+    }),
+    imagePullSecrets: arrayOf(
+      object({
+        description: 'A Secret of type kubernetes.io/dockerconfigjson in the cache\'s namespace.',
+        properties: { name: string({ description: 'The Secret\'s name.', minLength: 1 }) },
+        required: ['name'],
+      }),
+      { description: 'Registry credentials for every pod the operator runs (data plane and ZooKeeper).', mapKeys: ['name'] },
+    ),
     logLevel: oneOf(LOG_LEVELS, { description: 'The pino log level of the data plane pods.', default: 'info' }),
     replicationFactor: integer({
       description: 'Copies of each key, held on different servers; capped by the number of live servers.',
@@ -253,6 +266,31 @@ export const specSchema = object({
       ],
     }),
     autoscaling: autoscaling('servers', { min: 3, max: 10 }, 'spec.autoscaling'),
+    auth: object({
+      description: 'Client authentication on the public API (off unless secretRef is set).',
+      properties: {
+        secretRef: object({
+          description:
+            "A Secret in the cache's namespace whose key `tokens` holds the accepted bearer tokens, one per line (at least 16 printable characters each; # starts a comment). Routers then answer 401 to a request without `Authorization: Bearer <token>`; /healthz, /readyz and /metrics stay open. Edits apply without a restart.",
+          required: ['name'],
+          properties: { name: string({ description: 'The Secret name.', minLength: 1, maxLength: 253 }) },
+        }),
+      },
+    }),
+    networkPolicy: object({
+      description:
+        'NetworkPolicies (ingress) for the cache pods: servers take traffic only from this cache\'s routers and servers, ZooKeeper only from this cache\'s pods and its members, routers from anywhere or clientFrom.',
+      default: {},
+      properties: {
+        enabled: boolean({ description: 'Whether the operator creates the NetworkPolicies.', default: true }),
+        clientFrom: peersOf(
+          "Who may reach the routers' public port. Left out: anyone. An empty list: only metricsFrom.",
+        ),
+        metricsFrom: peersOf(
+          'Who may reach the metrics ports (/metrics is served on each data plane pod\'s HTTP port). Left out: pods labelled app.kubernetes.io/name=prometheus in any namespace. An empty list: nobody outside the cache.',
+        ),
+      },
+    }),
   },
   rules: [cpuRequestRule('autoscaling', 'servers', 'servers')],
 });
@@ -314,6 +352,7 @@ export type Condition = InputOf<typeof conditionSchema>;
 export type ConditionStatus = Condition['status'];
 export type ResourceRequirements = InputOf<ReturnType<typeof resources>>;
 export type ServiceType = DefaultedSpec['clients']['service']['type'];
+export type { NetworkPeer } from './network-peer.js';
 
 export interface ObjectMeta {
   name: string;

@@ -10,6 +10,7 @@ import type {
 } from '@kubernetes/client-node';
 import { DEFAULT_PORT, parseByteSize, POD_IP_ENV, SETTINGS, type Role } from '../../dataplane/config/contract.js';
 import type { Resources } from '../api/defaults.js';
+import { CLIENT_TOKENS_FILE_PATH, CLIENT_TOKENS_VOLUME_MOUNT, clientTokensVolume } from './client-tokens.js';
 import { CLUSTER_TOKEN_FILE_PATH, CLUSTER_TOKEN_VOLUME_MOUNT, clusterTokenVolume } from './cluster-token.js';
 import { cacheNameOf, zookeeperConnectString, type CacheContext } from './context.js';
 import { contentHash } from './hash.js';
@@ -28,10 +29,15 @@ export const TERMINATION_GRACE_BEYOND_DRAIN_SECONDS = 15;
 export interface DataplanePodConfig {
   role: Role;
   image: string;
+  imagePullPolicy: string;
+  /** Secret names; empty when the pods pull without credentials. */
+  imagePullSecrets: Array<{ name: string }>;
   /** Plain environment variables, by name. */
   env: Record<string, string>;
   resources: Resources;
   terminationGracePeriodSeconds: number;
+  /** Routers with client auth on: the Secret of bearer tokens they mount. */
+  clientTokensSecret?: string;
 }
 
 /** V8's heap limit as a share of the container's memory limit, so Node stops short of the OOM killer. */
@@ -58,17 +64,22 @@ export function dataplanePodConfig(ctx: CacheContext, role: Role): DataplanePodC
     if (spec.servers.maxEntries !== undefined) env[SETTINGS.maxEntries.env] = String(spec.servers.maxEntries);
     env[SETTINGS.drainTimeout.env] = `${spec.servers.drainTimeoutSeconds}s`;
   }
+  const clientTokensSecret = role === 'client' ? spec.clientTokensSecret : undefined;
+  if (clientTokensSecret !== undefined) env[SETTINGS.clientTokensFile.env] = CLIENT_TOKENS_FILE_PATH;
   const nodeOptions = nodeOptionsFor(resources);
   // Node's own variable, not the data plane's.
   if (nodeOptions !== undefined) env['NODE_OPTIONS'] = nodeOptions;
   return {
     role,
     image: spec.image,
+    imagePullPolicy: spec.imagePullPolicy,
+    imagePullSecrets: spec.imagePullSecrets,
     env,
     resources,
     // Servers hand their keys off before exiting; the kubelet must not cut that short.
     terminationGracePeriodSeconds:
       role === 'server' ? spec.servers.drainTimeoutSeconds + TERMINATION_GRACE_BEYOND_DRAIN_SECONDS : 30,
+    ...(clientTokensSecret !== undefined ? { clientTokensSecret } : {}),
   };
 }
 
@@ -83,6 +94,11 @@ export const RESTRICTED_CONTAINER_SECURITY_CONTEXT: V1SecurityContext = {
   capabilities: { drop: ['ALL'] },
 };
 
+/** A pod spec's imagePullSecrets, left out when there are none. */
+export function pullSecrets(secrets: Array<{ name: string }>): { imagePullSecrets?: Array<{ name: string }> } {
+  return secrets.length > 0 ? { imagePullSecrets: secrets.map(({ name }) => ({ name })) } : {};
+}
+
 export function podSecurityContext(uid: number): V1PodSecurityContext {
   return { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid, seccompProfile: { type: 'RuntimeDefault' } };
 }
@@ -96,11 +112,12 @@ function container(config: DataplanePodConfig): V1Container {
   return {
     name: config.role,
     image: config.image,
+    imagePullPolicy: config.imagePullPolicy,
     // The image's entrypoint runs what it is given: the data plane's CLI, with its role.
     args: ['node', 'dist/dataplane/main.js', config.role],
     ports: [{ name: 'http', containerPort: DEFAULT_PORT[config.role], protocol: 'TCP' }],
     env,
-    volumeMounts: [CLUSTER_TOKEN_VOLUME_MOUNT],
+    volumeMounts: [CLUSTER_TOKEN_VOLUME_MOUNT, ...(config.clientTokensSecret !== undefined ? [CLIENT_TOKENS_VOLUME_MOUNT] : [])],
     resources: config.resources,
     // A server's /readyz turns 200 once it has its keys and serves; a router's once its ring is not empty.
     readinessProbe: httpProbe('/readyz', { periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 }),
@@ -118,7 +135,8 @@ export function dataplanePodTemplate(ctx: CacheContext, config: DataplanePodConf
     },
     spec: {
       containers: [container(config)],
-      volumes: [clusterTokenVolume(ctx)],
+      ...pullSecrets(config.imagePullSecrets),
+      volumes: [clusterTokenVolume(ctx), ...(config.clientTokensSecret !== undefined ? [clientTokensVolume(config.clientTokensSecret)] : [])],
       terminationGracePeriodSeconds: config.terminationGracePeriodSeconds,
       securityContext: podSecurityContext(DATAPLANE_UID),
       // Copies of a key live on different servers; on different nodes too, when the scheduler can.

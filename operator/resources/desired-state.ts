@@ -5,6 +5,7 @@ import type { ChildObject } from './child-kinds.js';
 import { cacheContext } from './context.js';
 import { contentHash } from './hash.js';
 import { ANNOTATION } from './names.js';
+import { desiredRouterNetworkPolicy, desiredServerNetworkPolicy, desiredZooKeeperNetworkPolicy } from './network-policy.js';
 import { desiredRouterDeployment, desiredRouterHpa, desiredRouterService } from './router-workload.js';
 import { desiredServerDeployment, desiredServerHpa, desiredServerPdb } from './server-workload.js';
 import {
@@ -23,16 +24,22 @@ export function withAppliedHash<T extends ChildObject>(object: T): T {
   };
 }
 
-/** In apply order: ZooKeeper before the data plane that needs it, workloads before their autoscalers. */
+/**
+ * In apply order: ZooKeeper before the data plane that needs it, workloads
+ * before their autoscalers, and each NetworkPolicy before the pods it fences.
+ */
 export function desiredChildren(cache: DistributedCache, spec: ResolvedSpec): ChildObject[] {
   const ctx = cacheContext(cache, spec);
   const children: Array<ChildObject | undefined> = [
+    desiredZooKeeperNetworkPolicy(ctx),
     desiredZooKeeperHeadlessService(ctx),
     desiredZooKeeperService(ctx),
     desiredZooKeeperStatefulSet(ctx),
     desiredZooKeeperPdb(ctx),
+    desiredServerNetworkPolicy(ctx),
     desiredServerDeployment(ctx),
     desiredServerPdb(ctx),
+    desiredRouterNetworkPolicy(ctx),
     desiredRouterDeployment(ctx),
     desiredRouterService(ctx),
     desiredServerHpa(ctx),

@@ -9,7 +9,7 @@ import type { V1PodDisruptionBudget } from '@kubernetes/client-node';
 import type { ZooKeeperSettings } from '../api/defaults.js';
 import type { PodDisruptionBudget, Service, StatefulSet } from './child-kinds.js';
 import { childMetadata, type CacheContext } from './context.js';
-import { podSecurityContext, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from './dataplane-pod.js';
+import { podSecurityContext, pullSecrets, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from './dataplane-pod.js';
 import { contentHash } from './hash.js';
 import { ANNOTATION, ZOOKEEPER_PORT, childLabels, selectorLabels } from './names.js';
 
@@ -54,7 +54,8 @@ export function desiredZooKeeperStatefulSet(ctx: CacheContext): StatefulSet | un
     ZOO_DATA_LOG_DIR: `${DATA_DIR}/log`,
     ZK_SERVER_HEAP: '256',
   };
-  const podConfig = { image: zk.image, env };
+  const pull = { imagePullPolicy: ctx.spec.imagePullPolicy, imagePullSecrets: ctx.spec.imagePullSecrets };
+  const podConfig = { image: zk.image, env, ...pull };
   return {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
@@ -75,6 +76,7 @@ export function desiredZooKeeperStatefulSet(ctx: CacheContext): StatefulSet | un
         spec: {
           securityContext: podSecurityContext(ZOOKEEPER_UID),
           enableServiceLinks: false,
+          ...pullSecrets(pull.imagePullSecrets),
           topologySpreadConstraints: [
             {
               maxSkew: 1,
@@ -87,6 +89,7 @@ export function desiredZooKeeperStatefulSet(ctx: CacheContext): StatefulSet | un
             {
               name: 'zookeeper',
               image: zk.image,
+              imagePullPolicy: pull.imagePullPolicy,
               command: ['bash', '-c', START_MEMBER],
               env: Object.entries(env).map(([key, value]) => ({ name: key, value })),
               ports: [

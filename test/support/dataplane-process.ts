@@ -93,6 +93,13 @@ export class DataplaneProcess {
     return code;
   }
 
+  /** Starts the process again on the same port and identity (after it stopped or was killed). */
+  async restart({ waitReady = true } = {}): Promise<void> {
+    if (this.running) throw new Error(`${this.options.nodeId ?? this.options.role} is still running`);
+    this.spawn();
+    if (waitReady) await this.waitReady();
+  }
+
   kill(): Promise<number | null> {
     return this.stop('SIGKILL');
   }

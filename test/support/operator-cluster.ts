@@ -7,6 +7,7 @@ import {
   AutoscalingV2Api,
   CoreV1Api,
   CustomObjectsApi,
+  NetworkingV1Api,
   PolicyV1Api,
   type KubeConfig,
 } from '@kubernetes/client-node';
@@ -56,6 +57,7 @@ export class Admin {
   readonly policy = this.config.makeApiClient(PolicyV1Api);
   readonly autoscaling = this.config.makeApiClient(AutoscalingV2Api);
   readonly objects = this.config.makeApiClient(CustomObjectsApi);
+  readonly networking = this.config.makeApiClient(NetworkingV1Api);
 
   createCache(namespace: string, name: string, spec: DistributedCacheSpec): Promise<DistributedCache> {
     const body = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace }, spec };

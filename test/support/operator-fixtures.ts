@@ -5,6 +5,7 @@ import { cacheContext, type CacheContext } from '../../operator/resources/contex
 
 /** What the schema's defaults make of an empty spec: checked against our defaulting and the API server's. */
 export const DEFAULTED_EMPTY_SPEC = {
+  imagePullPolicy: 'IfNotPresent',
   logLevel: 'info',
   replicationFactor: 2,
   servers: { replicas: 3, maxMemory: '256Mi', drainTimeoutSeconds: 30 },
@@ -15,6 +16,7 @@ export const DEFAULTED_EMPTY_SPEC = {
   },
   zookeeper: {},
   autoscaling: { enabled: false, minReplicas: 3, maxReplicas: 10, targetCPUUtilizationPercentage: 70 },
+  networkPolicy: { enabled: true },
 };
 
 export const TEST_DEFAULTS: OperatorDefaults = { dataplaneImage: 'distributed-cache:test', zookeeperImage: 'zookeeper:3.9' };

@@ -121,4 +121,12 @@ describe('units', () => {
     expect(parseDurationMs('30')).to.equal(undefined);
     expect(parseDurationMs('s')).to.equal(undefined);
   });
+
+  it('turns client auth on for a router with CLIENT_TOKENS_FILE, and refuses its flag on a server', () => {
+    expect(parseConfig('client', TOKEN, [], 'h').clientTokensFile).to.equal(undefined);
+    expect(parseConfig('client', { ...TOKEN, CLIENT_TOKENS_FILE: '/run/tokens' }, [], 'h').clientTokensFile).to.equal('/run/tokens');
+    expect(parseConfig('client', TOKEN, ['--client-tokens-file=/run/t'], 'h').clientTokensFile).to.equal('/run/t');
+    expect(parseConfig('server', { ...TOKEN, CLIENT_TOKENS_FILE: '/run/tokens' }, [], 'h').clientTokensFile).to.equal(undefined);
+    expect(fail(() => parseConfig('server', TOKEN, ['--client-tokens-file=/run/t'], 'h')).message).to.match(/only applies to the client role/);
+  });
 });

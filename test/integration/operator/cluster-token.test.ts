@@ -59,7 +59,8 @@ describe('operator: the cluster token Secret on a real control plane', function 
     const tokens = parseTokenFile(tokenIn(secret));
     expect(tokens).to.have.property('current').with.length(43);
     for (const role of ['server', 'client']) {
-      const pod = (await admin.apps.readNamespacedDeployment({ namespace, name: `${NAME}-${role}` })).spec?.template.spec;
+      const deployment = await waitFor(`the ${role} Deployment`, () => admin.apps.readNamespacedDeployment({ namespace, name: `${NAME}-${role}` }), QUICK);
+      const pod = deployment.spec?.template.spec;
       expect(pod?.volumes, role).to.deep.equal([{ name: 'cluster-token', secret: { secretName: SECRET, defaultMode: 0o440 } }]);
       expect(pod?.containers[0]?.volumeMounts, role).to.deep.equal([{ name: 'cluster-token', mountPath: '/etc/distributed-cache/cluster-token', readOnly: true }]);
     }

@@ -12,11 +12,14 @@ describe('operator resources: everything a DistributedCache should have', () => 
       'the defaults',
       {},
       [
+        'NetworkPolicy/demo-zookeeper',
         'Service/demo-zookeeper-headless',
         'Service/demo-zookeeper',
         'StatefulSet/demo-zookeeper',
+        'NetworkPolicy/demo-server',
         'Deployment/demo-server',
         'PodDisruptionBudget/demo-server',
+        'NetworkPolicy/demo-client',
         'Deployment/demo-client',
         'Service/demo-client',
       ],
@@ -25,12 +28,15 @@ describe('operator resources: everything a DistributedCache should have', () => 
       'a 3-member ensemble and both autoscalers',
       { zookeeper: { replicas: 3 }, autoscaling: { enabled: true }, clients: { autoscaling: { enabled: true } } },
       [
+        'NetworkPolicy/demo-zookeeper',
         'Service/demo-zookeeper-headless',
         'Service/demo-zookeeper',
         'StatefulSet/demo-zookeeper',
         'PodDisruptionBudget/demo-zookeeper',
+        'NetworkPolicy/demo-server',
         'Deployment/demo-server',
         'PodDisruptionBudget/demo-server',
+        'NetworkPolicy/demo-client',
         'Deployment/demo-client',
         'Service/demo-client',
         'HorizontalPodAutoscaler/demo-server',
@@ -40,7 +46,20 @@ describe('operator resources: everything a DistributedCache should have', () => 
     [
       'an existing ZooKeeper',
       { zookeeper: { connectString: 'zk:2181' } },
-      ['Deployment/demo-server', 'PodDisruptionBudget/demo-server', 'Deployment/demo-client', 'Service/demo-client'],
+      ['NetworkPolicy/demo-server', 'Deployment/demo-server', 'PodDisruptionBudget/demo-server', 'NetworkPolicy/demo-client', 'Deployment/demo-client', 'Service/demo-client'],
+    ],
+    [
+      'NetworkPolicies turned off',
+      { networkPolicy: { enabled: false } },
+      [
+        'Service/demo-zookeeper-headless',
+        'Service/demo-zookeeper',
+        'StatefulSet/demo-zookeeper',
+        'Deployment/demo-server',
+        'PodDisruptionBudget/demo-server',
+        'Deployment/demo-client',
+        'Service/demo-client',
+      ],
     ],
   ];
   for (const [what, spec, expected] of cases) {

@@ -110,16 +110,19 @@ describe('operator reconcile: one DistributedCache', () => {
     await reconciler.reconcile('shop/demo');
     expect(cluster.takeWrites()).to.deep.equal([
       'create Secret/demo-cluster-token',
+      'apply NetworkPolicy/demo-zookeeper',
       'apply Service/demo-zookeeper-headless',
       'apply Service/demo-zookeeper',
       'apply StatefulSet/demo-zookeeper',
+      'apply NetworkPolicy/demo-server',
       'apply Deployment/demo-server',
       'apply PodDisruptionBudget/demo-server',
+      'apply NetworkPolicy/demo-client',
       'apply Deployment/demo-client',
       'apply Service/demo-client',
       'status',
     ]);
-    expect(cluster.events.filter((e) => e.reason === 'Created')).to.have.length(8);
+    expect(cluster.events.filter((e) => e.reason === 'Created')).to.have.length(11);
     const status = cluster.cache('shop', 'demo')?.status;
     expect(status?.observedGeneration).to.equal(1);
     expect(status?.conditions?.map((c) => [c.type, c.status])).to.deep.equal([['Ready', 'False'], ['Progressing', 'True'], ['Degraded', 'False']]);
@@ -157,8 +160,9 @@ describe('operator reconcile: one DistributedCache', () => {
     expect(cluster.takeWrites()).to.deep.equal([
       'create Secret/demo-cluster-token',
       ...[
-        'Service/demo-zookeeper-headless', 'Service/demo-zookeeper', 'StatefulSet/demo-zookeeper', 'Deployment/demo-server',
-        'PodDisruptionBudget/demo-server', 'Deployment/demo-client', 'Service/demo-client',
+        'NetworkPolicy/demo-zookeeper', 'Service/demo-zookeeper-headless', 'Service/demo-zookeeper', 'StatefulSet/demo-zookeeper',
+        'NetworkPolicy/demo-server', 'Deployment/demo-server', 'PodDisruptionBudget/demo-server',
+        'NetworkPolicy/demo-client', 'Deployment/demo-client', 'Service/demo-client',
       ].map((k) => `apply ${k}`),
       'status',
       'status',
@@ -198,6 +202,7 @@ describe('operator reconcile: one DistributedCache', () => {
     expect(writes.filter((w) => w.startsWith('delete')).sort()).to.deep.equal([
       'delete HorizontalPodAutoscaler/demo-client',
       'delete HorizontalPodAutoscaler/demo-server',
+      'delete NetworkPolicy/demo-zookeeper',
       'delete Service/demo-zookeeper',
       'delete Service/demo-zookeeper-headless',
       'delete StatefulSet/demo-zookeeper',

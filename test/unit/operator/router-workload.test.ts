@@ -61,4 +61,23 @@ describe('operator resources: the routers', () => {
     expect([hpa?.spec?.minReplicas, hpa?.spec?.maxReplicas]).to.deep.equal([2, 8]);
     expect(hpa?.spec?.metrics?.[0]?.resource?.target.averageUtilization).to.equal(60);
   });
+
+  it('mounts the client tokens Secret and sets CLIENT_TOKENS_FILE when spec.auth.secretRef is set, rolling the routers', () => {
+    const spec = { auth: { secretRef: { name: 'shop-clients' } } };
+    const pod = deployment(spec).spec?.template.spec;
+    expect(pod?.volumes?.[1]).to.deep.equal({
+      name: 'client-tokens',
+      secret: { secretName: 'shop-clients', items: [{ key: 'tokens', path: 'tokens' }], defaultMode: 0o440 },
+    });
+    expect(container(spec).volumeMounts?.[1]).to.deep.equal({ name: 'client-tokens', mountPath: '/etc/distributed-cache/client-tokens', readOnly: true });
+    expect(envOf(container(spec)).values['CLIENT_TOKENS_FILE']).to.equal('/etc/distributed-cache/client-tokens/tokens');
+    const checksum = (s: DistributedCacheSpec) => deployment(s).spec?.template.metadata?.annotations?.['cache.distributed.dev/config-checksum'];
+    expect(checksum(spec)).to.not.equal(checksum({}));
+  });
+
+  it('leaves client auth off by default: no tokens volume, no CLIENT_TOKENS_FILE', () => {
+    expect(deployment().spec?.template.spec?.volumes?.map((v) => v.name)).to.deep.equal(['cluster-token']);
+    expect(envOf(container()).values).to.not.have.property('CLIENT_TOKENS_FILE');
+  });
 });
+

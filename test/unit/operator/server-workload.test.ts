@@ -150,4 +150,11 @@ describe('operator resources: the cache servers', () => {
       expect(scaleDown?.policies).to.deep.equal([{ type: 'Pods', value: 1, periodSeconds: 60 }]);
     });
   });
+
+  it('never mounts the client tokens: only routers check them', () => {
+    const spec = { auth: { secretRef: { name: 'shop-clients' } } };
+    expect(deployment(spec).spec?.template.spec?.volumes?.map((v) => v.name)).to.deep.equal(['cluster-token']);
+    expect(envOf(container(spec)).values).to.not.have.property('CLIENT_TOKENS_FILE');
+  });
 });
+
