@@ -27,11 +27,11 @@ export function liveRouters(cluster: LocalCluster): DataplaneProcess[] {
   return cluster.clients.filter((c) => c.running);
 }
 
-export async function startFaultRun(cluster: LocalCluster, options: { keys: readonly string[]; opsPerSecond: number; timeoutMs?: number }): Promise<FaultRun> {
+export async function startFaultRun(cluster: LocalCluster, options: { keys: readonly string[]; opsPerSecond: number; timeoutMs?: number; deleteShare?: number }): Promise<FaultRun> {
   const down = new Set<DataplaneProcess>();
   const routers = (): string[] => liveRouters(cluster).filter((c) => !down.has(c)).map((c) => c.url);
   const acked = await seedKeys(cluster.client.url, 300, 'fault');
-  const history = new HistoryWorkload({ routers, clients: 12, keys: options.keys, opsPerSecond: options.opsPerSecond, timeoutMs: options.timeoutMs }).start();
+  const history = new HistoryWorkload({ routers, clients: 12, keys: options.keys, opsPerSecond: options.opsPerSecond, timeoutMs: options.timeoutMs, deleteShare: options.deleteShare }).start();
   // Two paced-by-latency workers: enough to count misses, light next to the history's 600 ops/s.
   const traffic = new Traffic(() => pick(routers()), acked, { workers: 2, maxDurationMs: 300_000 }).start();
   return {

@@ -25,6 +25,8 @@ export interface WorkloadOptions {
   opsPerSecond: number;
   /** Per-request limit: past it the op counts as unanswered. */
   timeoutMs?: number;
+  /** Share of ops that are deletes (default 0.1); the rest are half gets, half puts and gets. */
+  deleteShare?: number;
 }
 
 export interface WorkloadStats {
@@ -87,7 +89,7 @@ export class HistoryWorkload {
     const router = this.pick(this.options.routers());
     const key = this.pick(this.options.keys);
     const roll = Math.random();
-    const kind = roll < 0.5 ? 'get' : roll < 0.9 ? 'put' : 'del';
+    const kind = roll < 0.5 ? 'get' : roll < 1 - (this.options.deleteShare ?? 0.1) ? 'put' : 'del';
     const value = `c${client}-${seq}`;
     const url =
       kind === 'get' ? `${router}/api/get/${encodeURIComponent(key)}`
