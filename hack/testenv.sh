@@ -39,46 +39,8 @@ usage() { die "usage: $0 up DIR | down DIR"; }
 
 # ---------------------------------------------------------------- processes
 
-pid_file() { echo "$DIR/$1.pid"; }
-
-# Prints the pid recorded for a component if that process is still the one
-# `up` started (same binary name, and DIR on its command line), so a reused
-# pid never gets signalled.
-live_pid_of() {
-  local name="$1" file pid state argv0
-  file="$(pid_file "$name")"
-  [[ -f "$file" ]] || return 1
-  pid="$(<"$file")"
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  [[ -r "/proc/$pid/cmdline" ]] || return 1
-  state="$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$pid/status" 2>/dev/null || true)"
-  [[ -n "$state" && "$state" != Z ]] || return 1
-  argv0="$(tr '\0' '\n' <"/proc/$pid/cmdline" | head -n1)"
-  [[ "$(basename -- "$argv0")" == "$name" ]] || return 1
-  grep -qzF -- "$DIR/" "/proc/$pid/cmdline" || return 1
-  echo "$pid"
-}
-
-stop_component() {
-  local name="$1" pid waited=0
-  if ! pid="$(live_pid_of "$name")"; then
-    rm -f "$(pid_file "$name")"
-    return 0
-  fi
-  say "stopping $name (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
-  while live_pid_of "$name" >/dev/null; do
-    if (( waited >= STOP_TIMEOUT_SECONDS * 10 )); then
-      say "$name (pid $pid) ignored TERM for ${STOP_TIMEOUT_SECONDS}s; sending KILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      sleep 0.2
-      break
-    fi
-    sleep 0.1
-    waited=$((waited + 1))
-  done
-  rm -f "$(pid_file "$name")"
-}
+# shellcheck source-path=SCRIPTDIR source=lib/components.sh
+source "$HACK_DIR/lib/components.sh"
 
 stop_all() {
   local name
@@ -95,19 +57,6 @@ start_component() {
   setsid "$BIN_DIR/$name" "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
   echo $! >"$(pid_file "$name")"
   await_exec "$name"
-}
-
-# Until the child has exec'd the binary (through setsid), its command line is
-# bash's or setsid's, and live_pid_of would take it for dead: on a loaded
-# machine a check right after the start then stopped a healthy component.
-await_exec() {
-  local name="$1" pid _
-  pid="$(<"$(pid_file "$name")")"
-  for _ in $(seq 1 100); do
-    live_pid_of "$name" >/dev/null && return 0
-    [[ -d "/proc/$pid" ]] || return 0
-    sleep 0.05
-  done
 }
 
 show_log_tail() {
