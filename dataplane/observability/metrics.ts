@@ -18,6 +18,12 @@ export class DataplaneMetrics {
     registers: [this.registry],
   });
 
+  readonly readRepairs = new Counter({
+    name: 'dcache_read_repairs_total',
+    help: 'Values a router copied to owners that answered a read without them, before answering it (docs/consistency.md)',
+    registers: [this.registry],
+  });
+
   readonly internalAuthFailures = new Counter({
     name: 'dcache_internal_auth_failures_total',
     help: 'Internal calls refused with 401, by reason: missing (no cluster token) or wrong (a token this process does not accept)',

@@ -23,7 +23,8 @@ export type BatchResult =
    * hand-off first), so a router can order its write after it.
    */
   | { stored: boolean; current?: Version }
-  | { stored: boolean; existed: boolean; current?: Version }
+  /** A delete's outcome: `existed` says whether a live value was there, `previous` the version of what was. */
+  | { stored: boolean; existed: boolean; previous?: Version; current?: Version }
   /** The server is leaving: it takes no more writes, and the sender should re-route. */
   | { refused: 'leaving' }
   | { error: string; status: number };

@@ -166,12 +166,19 @@ export class RingView {
 
   /**
    * The owners whose answer decides whether a write took effect, in order:
-   * the key's holders that still take writes. Every router writes to them
-   * whatever its view of joins, so an acknowledged write is always on them
-   * (docs/consistency.md). Empty when every holder of the key is leaving.
+   * the key's holders that take writes and stay its owners. Every router
+   * writes to them whatever its view of joins, so an acknowledged write is
+   * always on them (docs/consistency.md). A holder that is not a future owner
+   * may hold the key only by the holding ring's arithmetic: a joiner that
+   * turned serving while others still join is a holder of their ranges too,
+   * but pulled only its own. Empty when no holder stays an owner (every
+   * holder leaving, or every owner new); then every answer counts.
    */
   decidingOwners(key: string): Member[] {
-    return this.holding.ownersOf(key, this.replicationFactor).filter((m) => m.state !== 'leaving');
+    const holders = this.holding.ownersOf(key, this.replicationFactor).filter((m) => m.state !== 'leaving');
+    if (this.holding === this.placement) return holders;
+    const owners = new Set(this.ownersOf(key).map((m) => m.id));
+    return holders.filter((m) => owners.has(m.id));
   }
 
   /** Where a read may find the newest value: the holders first, then the future owners. */

@@ -26,3 +26,14 @@ export function newestOf(results: Iterable<BatchResult>): FoundResult | undefine
   if (!newest || (newestDelete && compareVersions(newestDelete, newest.version) > 0)) return undefined;
   return newest;
 }
+
+/**
+ * The owners a read must copy its answer to before it returns it: those that
+ * answered with no value or an older one. Once they hold it, no later read,
+ * whichever owner it asks first, can return an older value (docs/consistency.md).
+ */
+export function ownersBehind<Owner>(answers: ReadonlyArray<{ owner: Owner; result: BatchResult }>, answer: FoundResult): Owner[] {
+  return answers
+    .filter(({ result }) => 'found' in result && (result.version === undefined || compareVersions(result.version, answer.version) < 0))
+    .map(({ owner }) => owner);
+}

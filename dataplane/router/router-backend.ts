@@ -14,7 +14,7 @@ import type { DataplaneMetrics } from '../observability/metrics.js';
 import type { RingDescription, RingView } from '../ring/ring-view.js';
 import type { ServerLinks } from '../transport/server-channels.js';
 import { compareVersions, type HybridLogicalClock, type Version } from '../version/hlc.js';
-import { newestOf } from './read-verdict.js';
+import { newestOf, ownersBehind, type FoundResult } from './read-verdict.js';
 import { judgeWrite, type OwnerAnswer } from './write-verdict.js';
 
 /** Rounds of re-routing when owners turn out to be leaving. */
@@ -75,12 +75,14 @@ export class RouterBackend implements CacheBackend {
   /**
    * Settled ring: the owners in order until one has the key. A delete an
    * owner remembers hides every older value a later owner may still hold
-   * (a write that lost to that delete and is being stamped anew, say).
+   * (a write that lost to that delete and is being stamped anew, say). A
+   * value found past the first owner is copied to the owners before it first.
    */
   private async readInOrder(key: string): Promise<string | undefined> {
     let answered = false;
     let lastError: Error | undefined;
     let deletedAt: Version | undefined;
+    const asked: Array<{ owner: Member; result: BatchResult }> = [];
     for (const owner of this.nonEmpty(this.view.ownersOf(key))) {
       try {
         const result = await this.channels.get(owner.address).send({ op: 'get', key });
@@ -88,8 +90,10 @@ export class RouterBackend implements CacheBackend {
         if (!('found' in result)) continue;
         if (!result.found) {
           if (result.version !== undefined && (deletedAt === undefined || compareVersions(result.version, deletedAt) > 0)) deletedAt = result.version;
+          asked.push({ owner, result });
         } else if (deletedAt === undefined || compareVersions(result.version, deletedAt) > 0) {
           this.clock.observe(result.version);
+          await this.repair(key, result, ownersBehind(asked, result));
           return result.value;
         }
       } catch (error) {
@@ -104,22 +108,42 @@ export class RouterBackend implements CacheBackend {
   /**
    * Changing ring: ask the current holders and the future owners at once.
    * The newest version wins, and a delete (a tombstone's version) counts, so
-   * a stale copy somewhere can never bring a deleted key back.
+   * a stale copy somewhere can never bring a deleted key back. The owners
+   * that answered without the winner get it before the read returns.
    */
   private async readNewest(key: string): Promise<string | undefined> {
     const owners = this.nonEmpty(this.view.readOwners(key));
     const settled = await Promise.allSettled(owners.map((owner) => this.channels.get(owner.address).send({ op: 'get', key })));
-    const answers: BatchResult[] = [];
+    const answers: Array<{ owner: Member; result: BatchResult }> = [];
     let lastError: unknown;
-    for (const outcome of settled) {
-      if (outcome.status === 'fulfilled') answers.push(outcome.value);
+    for (const [i, outcome] of settled.entries()) {
+      if (outcome.status === 'fulfilled') answers.push({ owner: owners[i] as Member, result: outcome.value });
       else lastError = outcome.reason;
     }
     if (answers.length === 0) throw unavailable(`no owner of the key answered (${(lastError as Error | undefined)?.message ?? 'unknown'})`);
-    const newest = newestOf(answers);
+    const newest = newestOf(answers.map(({ result }) => result));
     if (!newest) return undefined;
     this.clock.observe(newest.version);
+    await this.repair(key, newest, ownersBehind(answers, newest));
     return newest.value;
+  }
+
+  /**
+   * Read repair: copies the value a read is about to return, with its own
+   * version, to owners that answered without it, so that no later read can
+   * return an older value whichever owner it asks (the value may be a write
+   * still on its way to them). Like a hand-off copy, it loses to anything
+   * newer. An owner that cannot take it (gone, leaving) is left to the
+   * hand-off; the read still answers.
+   */
+  private async repair(key: string, found: FoundResult, owners: readonly Member[]): Promise<void> {
+    if (owners.length === 0) return;
+    const copy: BatchOp = { op: 'put', key, value: found.value, version: found.version, expiresAt: found.expiresAt };
+    const settled = await Promise.allSettled(owners.map((owner) => this.channels.get(owner.address).send(copy)));
+    for (const [i, outcome] of settled.entries()) {
+      if (outcome.status === 'fulfilled' && 'stored' in outcome.value && outcome.value.stored) this.metrics.readRepairs.inc();
+      else if (outcome.status === 'rejected') this.logger.debug({ err: outcome.reason, owner: owners[i]?.id }, 'read repair did not reach an owner');
+    }
   }
 
   /**

@@ -31,6 +31,28 @@ function existed(answer: OwnerAnswer): boolean {
   return 'existed' in answer.result && answer.result.existed;
 }
 
+function previousOf(answer: OwnerAnswer): Version | undefined {
+  return 'previous' in answer.result ? answer.result.previous : undefined;
+}
+
+/**
+ * With no deciding owner, whether a delete found a live value is what the
+ * owner with the newest earlier state says: an owner that missed an earlier
+ * delete still holds the value it removed, and one that missed a write holds
+ * nothing or something older.
+ */
+function existedByNewest(answers: readonly OwnerAnswer[]): boolean {
+  let newest: OwnerAnswer | undefined;
+  for (const answer of answers) {
+    const previous = previousOf(answer);
+    if (previous === undefined) continue;
+    const best = newest === undefined ? undefined : previousOf(newest);
+    if (best === undefined || compareVersions(previous, best) > 0) newest = answer;
+  }
+  // Servers from before `previous` existed (a rolling upgrade) say only whether they had a value.
+  return newest === undefined ? answers.some(existed) : existed(newest);
+}
+
 /**
  * Judges a write by the first deciding owner that answered. Only when no
  * deciding owner answered does every answer count, which is safe (never
@@ -52,5 +74,5 @@ export function judgeWrite(version: Version, answers: readonly OwnerAnswer[], de
     if (lostTo !== undefined && (newest === undefined || compareVersions(lostTo, newest) > 0)) newest = lostTo;
   }
   if (newest !== undefined) return { taken: false, newest };
-  return { taken: true, existed: judged.some(existed) };
+  return { taken: true, existed: decider === undefined ? existedByNewest(judged) : judged.some(existed) };
 }

@@ -41,8 +41,9 @@ export function applyBatch(store: VersionedStore, ops: readonly BatchOp[], tally
             ? STORED
             : { stored: false, ...currentVersion(store, op.key) };
         case 'del': {
-          const { outcome, existed } = store.delete(op.key, op.version);
-          return outcome === 'stored' ? { stored: true, existed } : { stored: false, existed, ...currentVersion(store, op.key) };
+          const { outcome, existed, previous } = store.delete(op.key, op.version);
+          const replaced = previous === undefined ? {} : { previous };
+          return outcome === 'stored' ? { stored: true, existed, ...replaced } : { stored: false, existed, ...replaced, ...currentVersion(store, op.key) };
         }
       }
     } catch (error) {

@@ -67,12 +67,15 @@ export class VersionedStore {
     return this.apply(key, { value, version, expiresAt });
   }
 
-  /** Replaces the key with a tombstone; reports whether a live value was there. */
-  delete(key: string, version: Version): { outcome: WriteOutcome; existed: boolean } {
+  /**
+   * Replaces the key with a tombstone; reports whether a live value was there,
+   * and the version of what was there (value or tombstone), if anything.
+   */
+  delete(key: string, version: Version): { outcome: WriteOutcome; existed: boolean; previous?: Version } {
     const current = this.peek(key);
     const existed = current !== undefined && current.value !== null;
     const outcome = this.apply(key, { value: null, version, expiresAt: this.now() + TOMBSTONE_TTL_MS });
-    return { outcome, existed };
+    return current === undefined ? { outcome, existed } : { outcome, existed, previous: current.version };
   }
 
   /** Every unexpired entry, tombstones included, without touching recency. */

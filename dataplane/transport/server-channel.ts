@@ -13,6 +13,13 @@ export const MAX_BATCH_VALUE_BYTES = 4 * 1024 * 1024;
 export const CONNECTIONS_PER_SERVER = 4;
 /** How long a server may take to answer one batch before the router gives up on it. */
 export const UPSTREAM_TIMEOUT_MS = 5000;
+/**
+ * How long a connection to a server may take. Short: in a cluster a pod that
+ * has gone answers nothing at all (its address is simply no longer there),
+ * and every read that still asks it, such as a read while it is departing,
+ * would otherwise wait the HTTP client's default of 10 s.
+ */
+export const UPSTREAM_CONNECT_TIMEOUT_MS = 1000;
 
 /** A server did not answer a batch: refused, timed out, or answered with an error. */
 export class UpstreamError extends Error {
@@ -58,6 +65,7 @@ export class ServerChannel {
     this.origin = `http://${address}`;
     this.pool = new Pool(this.origin, {
       connections: CONNECTIONS_PER_SERVER,
+      connectTimeout: UPSTREAM_CONNECT_TIMEOUT_MS,
       headersTimeout: UPSTREAM_TIMEOUT_MS,
       bodyTimeout: UPSTREAM_TIMEOUT_MS,
       keepAliveTimeout: 30_000,

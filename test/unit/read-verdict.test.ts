@@ -2,7 +2,7 @@
 // owner answered (dataplane/router/read-verdict.ts).
 import { expect } from 'chai';
 import type { BatchResult } from '../../dataplane/protocol/internal-batch.js';
-import { newestOf } from '../../dataplane/router/read-verdict.js';
+import { newestOf, ownersBehind } from '../../dataplane/router/read-verdict.js';
 import { encodeVersion } from '../../dataplane/version/hlc.js';
 
 const v = (n: number): string => encodeVersion(1_800_000_000_000 + n, 0, 'router');
@@ -29,5 +29,21 @@ describe('read verdict (newestOf)', () => {
 
   it('returns the winning answer whole, so the router can observe its version', () => {
     expect(newestOf([found('old', 1), found('new', 2)])).to.deep.equal(found('new', 2));
+  });
+});
+
+describe('read repair (ownersBehind)', () => {
+  it('names the owners that answered without the value read, or with an older one', () => {
+    const answers = [
+      { owner: 'a', result: absent },
+      { owner: 'b', result: deleted(1) },
+      { owner: 'c', result: found('old', 2) },
+      { owner: 'd', result: found('new', 3) },
+      { owner: 'e', result: deleted(4) },
+      { owner: 'f', result: found('newer', 5) },
+      { owner: 'g', result: { refused: 'leaving' } as BatchResult },
+    ];
+    expect(ownersBehind(answers.slice(0, 4), found('new', 3) as never)).to.deep.equal(['a', 'b', 'c']);
+    expect(ownersBehind(answers, found('new', 3) as never), 'newer deletes and values, and refusals, are not behind').to.deep.equal(['a', 'b', 'c']);
   });
 });

@@ -162,6 +162,27 @@ describe('ring view', () => {
     expect(decided, 'a key whose holders all leave has no deciding owner').to.include(0);
   });
 
+  it('never lets a holder decide for a key it will not own: a joiner that serves before the others holds only its own ranges', () => {
+    // After a ZooKeeper outage every server re-joins; the first to finish serves alone in the holding ring.
+    const view = new RingView(2);
+    view.update([member('s1'), member('s2', 'joining'), member('s3', 'joining')], 0);
+    const placed = new Ring(['s1', 's2', 's3'].map((id) => member(id)));
+    let withoutDecider = 0;
+    for (const key of keys.slice(0, 2000)) {
+      const owners = ids(placed.ownersOf(key, 2));
+      const deciders = ids(view.decidingOwners(key));
+      expect(deciders, key).to.deep.equal(owners.includes('s1') ? ['s1'] : []);
+      if (deciders.length === 0) withoutDecider++;
+    }
+    expect(withoutDecider, 'keys s1 does not own have no deciding owner').to.be.greaterThan(0);
+    // Scale 3 -> 5 with s4 serving first: s4 decides only keys it owns once s5 serves too.
+    view.update([member('s1'), member('s2'), member('s3'), member('s4'), member('s5', 'joining')], 1);
+    const five = new Ring(['s1', 's2', 's3', 's4', 's5'].map((id) => member(id)));
+    for (const key of keys.slice(0, 2000)) {
+      for (const decider of ids(view.decidingOwners(key))) expect(ids(five.ownersOf(key, 2)), key).to.include(decider);
+    }
+  });
+
   it('is settled only when every member serves and the grace has passed', () => {
     const view = new RingView({ replicationFactor: 2, settleGraceMs: 100 });
     view.update([member('a'), member('b', 'joining')], 1000);

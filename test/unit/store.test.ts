@@ -87,7 +87,7 @@ describe('versioned store', () => {
     it('keeps a delete so that an older copy cannot bring the key back', () => {
       const store = new VersionedStore({ maxBytes: 1 << 20 });
       store.set('k', 'v', v(1));
-      expect(store.delete('k', v(2))).to.deep.equal({ outcome: 'stored', existed: true });
+      expect(store.delete('k', v(2))).to.deep.equal({ outcome: 'stored', existed: true, previous: v(1) });
       expect(store.get('k')).to.equal(undefined);
       expect(store.apply('k', { value: 'v', version: v(1), expiresAt: 0 })).to.equal('superseded');
       expect(store.get('k')).to.equal(undefined);
@@ -103,9 +103,10 @@ describe('versioned store', () => {
 
     it('reports whether a live value was deleted, and ignores an older delete', () => {
       const store = new VersionedStore({ maxBytes: 1 << 20 });
-      expect(store.delete('absent', v(1)).existed).to.equal(false);
+      expect(store.delete('absent', v(1))).to.deep.equal({ outcome: 'stored', existed: false });
+      expect(store.delete('absent', v(2)), 'the tombstone is what was there').to.deep.equal({ outcome: 'stored', existed: false, previous: v(1) });
       store.set('k', 'v', v(5));
-      expect(store.delete('k', v(4))).to.deep.equal({ outcome: 'superseded', existed: true });
+      expect(store.delete('k', v(4))).to.deep.equal({ outcome: 'superseded', existed: true, previous: v(5) });
       expect(store.get('k')?.value).to.equal('v');
     });
 

@@ -9,6 +9,7 @@ import { DataplaneMetrics } from '../../dataplane/observability/metrics.js';
 import { ServiceUnavailableError } from '../../dataplane/protocol/errors.js';
 import type { BatchOp, BatchResult } from '../../dataplane/protocol/internal-batch.js';
 import type { Member } from '../../dataplane/ring/member.js';
+import { Ring } from '../../dataplane/ring/ring.js';
 import { RingView } from '../../dataplane/ring/ring-view.js';
 import { applyBatch } from '../../dataplane/server/apply-batch.js';
 import { VersionedStore } from '../../dataplane/store/versioned-store.js';
@@ -88,6 +89,19 @@ describe('write order across routers', () => {
     expect(holders).to.deep.equal(['second', 'second']);
   });
 
+  it('copies a value read past the first owner to it first, so an older write on its way there cannot show through', async () => {
+    // Found by the 30 s ZooKeeper-outage history: the first owner remembered a delete, the second already
+    // had a newer write, and an older write still on its way then landed on the first owner alone.
+    const [first, second] = new Ring(members).ownersOf('k', 2).map((m) => servers.stores.get(m.address) as VersionedStore);
+    first?.delete('k', encodeVersion(SAME_MS - 3, 0, 'r-1'));
+    second?.set('k', 'newest', encodeVersion(SAME_MS - 1, 0, 'r-3'));
+    expect(await low.getMany(['k'])).to.deep.equal(['newest']);
+    expect(first?.get('k')?.value, 'the first owner holds what was read').to.equal('newest');
+    const late = first?.set('k', 'older, late', encodeVersion(SAME_MS - 2, 0, 'r-2'));
+    expect(late).to.not.equal('stored');
+    expect(await high.getMany(['k'])).to.deep.equal(['newest']);
+  });
+
   it('answers 503 rather than acknowledge a write that keeps losing to newer ones', async () => {
     let ms = SAME_MS + 1000;
     servers.beforeWrite = (store, op) => store.set(op.key, 'from elsewhere', encodeVersion(ms++, 0, 'r-ahead'));
@@ -123,6 +137,17 @@ describe('write verdict', () => {
     expect(judgeWrite(mine, [answer('a', { stored: false })], () => ['a'])).to.deep.equal({ taken: true, existed: false });
   });
 
+  it("reports a delete's existed flag from the owner with the newest earlier state when no owner decides", () => {
+    // After every server re-joined at once: one owner missed an earlier delete, the other saw it.
+    const missedDelete = answer('a', { stored: true, existed: true, previous: older });
+    const sawDelete = answer('b', { stored: true, existed: false, previous: newer });
+    const hadNothing = answer('c', { stored: true, existed: false });
+    expect(judgeWrite(mine, [missedDelete, sawDelete], () => [])).to.deep.equal({ taken: true, existed: false });
+    expect(judgeWrite(mine, [sawDelete, missedDelete], () => [])).to.deep.equal({ taken: true, existed: false });
+    expect(judgeWrite(mine, [hadNothing, missedDelete], () => []), 'one missed the write').to.deep.equal({ taken: true, existed: true });
+    expect(judgeWrite(mine, [hadNothing], () => [])).to.deep.equal({ taken: true, existed: false });
+  });
+
   it("reports a delete's existed flag from the deciding owner", () => {
     const answers = [answer('a', { stored: true, existed: false }), answer('b', { stored: true, existed: true })];
     expect(judgeWrite(mine, answers, () => ['a', 'b'])).to.deep.equal({ taken: true, existed: false });
@@ -140,7 +165,7 @@ describe('batch executor', () => {
     expect(applyBatch(store, [{ op: 'put', key: 'k', value: 'second', version: mine, expiresAt: 0 }], tally)).to.deep.equal([
       { stored: false, current: newer },
     ]);
-    expect(applyBatch(store, [{ op: 'del', key: 'k', version: mine }], tally)).to.deep.equal([{ stored: false, existed: true, current: newer }]);
+    expect(applyBatch(store, [{ op: 'del', key: 'k', version: mine }], tally)).to.deep.equal([{ stored: false, existed: true, previous: newer, current: newer }]);
     expect(applyBatch(store, [{ op: 'put', key: 'n', value: 'v', version: mine, expiresAt: 0 }], tally)).to.deep.equal([{ stored: true }]);
   });
 });
