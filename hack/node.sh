@@ -21,7 +21,7 @@ HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly HACK_DIR
 # Stop order; start order is the reverse. The control plane is stopped by
 # hack/testenv.sh down.
-readonly NODE_COMPONENTS=(coredns kube-proxy kubelet containerd)
+readonly NODE_COMPONENTS=(metrics-server coredns kube-proxy kubelet containerd)
 # The global (not per network namespace) settings the kubelet rewrites at
 # start: recorded by up, restored by down.
 readonly GLOBAL_SYSCTLS=(kernel/panic kernel/panic_on_oops vm/overcommit_memory vm/panic_on_oom

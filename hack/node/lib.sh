@@ -12,6 +12,8 @@ readonly POD_CIDR=10.244.0.0/24
 readonly POD_GATEWAY=10.244.0.1
 # hack/testenv.sh's Service range; 10.0.0.1 is the `kubernetes` Service.
 readonly SERVICE_CIDR=10.0.0.0/24
+# metrics-server's secure port on the node IP (its usual container port).
+readonly METRICS_SERVER_PORT=4443
 readonly STOP_TIMEOUT_SECONDS=20
 
 die() { echo "node: error: $*" >&2; exit 1; }

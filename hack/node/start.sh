@@ -121,3 +121,22 @@ make_volumes
 # The cluster DNS, as a process rather than a pod: it needs no image and is up before any pod.
 start_component coredns "$NODE_BIN/coredns" -conf "$ETC/Corefile"
 wait_until coredns "CoreDNS serving cluster names on $NODE_IP:53" curl -fsS http://127.0.0.1:8181/ready
+
+# The resource metrics API (metrics.k8s.io: kubectl top, HorizontalPodAutoscalers),
+# also a process on the node IP. Its RBAC goes in first: at start it reads the
+# front-proxy CA from kube-system, and without it would trust no aggregator.
+kubectl apply -f "$ETC/metrics-server.yaml" >/dev/null
+say "  ok: metrics-server's RBAC, Service, EndpointSlice and APIService v1beta1.metrics.k8s.io"
+# A short resolution (the least it accepts is 10s) so that HPAs in tests see
+# a pod's CPU within half a minute; the kubelet's serving certificate is from
+# the control plane's CA (write-config.sh), so its TLS is verified.
+start_component metrics-server "$NODE_BIN/metrics-server" \
+  --kubeconfig="$ETC/metrics-server.kubeconfig" \
+  --authentication-kubeconfig="$ETC/metrics-server.kubeconfig" \
+  --authorization-kubeconfig="$ETC/metrics-server.kubeconfig" \
+  --bind-address="$NODE_IP" --secure-port="$METRICS_SERVER_PORT" \
+  --tls-cert-file="$ETC/pki/metrics-server-serving.crt" --tls-private-key-file="$ETC/pki/metrics-server-serving.key" \
+  --kubelet-certificate-authority="$DIR/pki/ca.crt" --kubelet-preferred-address-types=InternalIP \
+  --metric-resolution=15s
+wait_until metrics-server "metrics API answering through the aggregator" \
+  kubectl get --raw /apis/metrics.k8s.io/v1beta1/nodes

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Writes the node's configuration under DIR/node/etc: client certificates and
-# kubeconfigs for the kubelet and kube-proxy (signed by the CA that
-# hack/testenv.sh made in DIR/pki), and the containerd, CNI, kubelet and
-# kube-proxy configs. Run by hack/node/start.sh once the control plane is up.
+# Writes the node's configuration under DIR/node/etc: certificates and
+# kubeconfigs for the kubelet, kube-proxy and metrics-server (signed by the CA
+# that hack/testenv.sh made in DIR/pki), the containerd, CNI, kubelet,
+# kube-proxy and CoreDNS configs, and the API objects that register
+# metrics-server. Run by hack/node/start.sh once the control plane is up.
 #
 # Usage: hack/node/write-config.sh DIR
 set -euo pipefail
@@ -19,13 +20,16 @@ API_PORT="$(sed -n 's/^API_PORT=//p' "$DIR/testenv.env")"
 readonly ETC="$DIR/node/etc" CA_DIR="$DIR/pki"
 mkdir -p "$ETC/pki" "$ETC/cni"
 
-# issue_client_cert NAME "/O=group/CN=user": a key and a client certificate
-# from the control plane's CA, valid as long as the CA.
-issue_client_cert() {
-  local name="$1" subject="$2"
+# issue_cert NAME "/O=group/CN=user" clientAuth|serverAuth [SUBJECT_ALT_NAMES]:
+# a key and a certificate from the control plane's CA, valid as long as the CA.
+issue_cert() {
+  local name="$1" subject="$2" usage="$3" sans="${4:-}"
   [[ -s "$ETC/pki/$name.crt" ]] && return 0
-  printf 'basicConstraints = critical, CA:FALSE\nkeyUsage = critical, digitalSignature, keyEncipherment\nextendedKeyUsage = clientAuth\n' \
-    >"$ETC/pki/$name.ext"
+  {
+    printf 'basicConstraints = critical, CA:FALSE\nkeyUsage = critical, digitalSignature, keyEncipherment\n'
+    echo "extendedKeyUsage = $usage"
+    if [[ -n "$sans" ]]; then echo "subjectAltName = $sans"; fi
+  } >"$ETC/pki/$name.ext"
   openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "$subject" \
     -keyout "$ETC/pki/$name.key" -out "$ETC/pki/$name.csr" 2>/dev/null
   openssl x509 -req -in "$ETC/pki/$name.csr" -CA "$CA_DIR/ca.crt" -CAkey "$CA_DIR/ca.key" \
@@ -61,10 +65,21 @@ EOF
 
 # The Node authorizer and NodeRestriction know a kubelet by this name and
 # group; the bootstrap RBAC policy binds system:node-proxier to kube-proxy.
-issue_client_cert kubelet "/O=system:nodes/CN=system:node:$NODE_NAME"
-issue_client_cert kube-proxy "/CN=system:kube-proxy"
+issue_cert kubelet "/O=system:nodes/CN=system:node:$NODE_NAME" clientAuth
+issue_cert kube-proxy "/CN=system:kube-proxy" clientAuth
 write_kubeconfig kubelet "system:node:$NODE_NAME"
 write_kubeconfig kube-proxy system:kube-proxy
+# The kubelet's serving certificate, from the same CA rather than the
+# self-signed one it makes by default, so metrics-server verifies the kubelet
+# it scrapes instead of skipping TLS verification.
+issue_cert kubelet-serving "/CN=system:node:$NODE_NAME" serverAuth "IP:$NODE_IP,DNS:$NODE_NAME"
+# metrics-server: a client identity (bound to its RBAC in metrics-server.yaml
+# below) for the API server and the kubelet, and a serving certificate for the
+# name the aggregator dials, <service>.<namespace>.svc.
+issue_cert metrics-server "/CN=system:metrics-server" clientAuth
+issue_cert metrics-server-serving "/CN=metrics-server.kube-system.svc" serverAuth \
+  "DNS:metrics-server.kube-system.svc,IP:$NODE_IP"
+write_kubeconfig metrics-server system:metrics-server
 
 # containerd keeps its standard paths (/var/lib/containerd, /run/containerd),
 # which start.sh has bind-mounted from DIR/node. Nothing it reads may come
@@ -161,6 +176,8 @@ containerRuntimeEndpoint: unix:///run/containerd/containerd.sock
 imageServiceEndpoint: unix:///run/containerd/containerd.sock
 address: $NODE_IP
 port: 10250
+tlsCertFile: $ETC/pki/kubelet-serving.crt
+tlsPrivateKeyFile: $ETC/pki/kubelet-serving.key
 readOnlyPort: 0
 healthzBindAddress: 127.0.0.1
 healthzPort: 10248
@@ -226,4 +243,105 @@ conntrack:
   min: 0
   tcpEstablishedTimeout: 0s
   tcpCloseWaitTimeout: 0s
+EOF
+
+# metrics-server runs as a process on the node IP (start.sh), like CoreDNS.
+# The aggregator reaches it through a Service with no selector whose one
+# EndpointSlice names that address; kube-proxy routes the ClusterIP there for
+# the API server as for any process in the namespace. The caBundle is the
+# control plane's CA, which signed metrics-server's serving certificate.
+cat >"$ETC/metrics-server.yaml" <<EOF
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: system:metrics-server
+rules:
+# The kubelet authorizes /metrics/resource as nodes/metrics.
+- apiGroups: [""]
+  resources: [nodes/metrics]
+  verbs: [get]
+- apiGroups: [""]
+  resources: [pods, nodes]
+  verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: system:metrics-server
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: system:metrics-server}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: system:metrics-server}
+---
+# To check the callers the aggregator forwards (TokenReview,
+# SubjectAccessReview) ...
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: metrics-server:system:auth-delegator
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: system:auth-delegator}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: system:metrics-server}
+---
+# ... and to read the front-proxy CA that tells the aggregator's requests
+# apart (kube-system/extension-apiserver-authentication).
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: metrics-server-auth-reader
+  namespace: kube-system
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: extension-apiserver-authentication-reader}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: system:metrics-server}
+---
+# Whoever may view a namespace may read its pods' metrics, as in real clusters.
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: system:aggregated-metrics-reader
+  labels:
+    rbac.authorization.k8s.io/aggregate-to-view: "true"
+    rbac.authorization.k8s.io/aggregate-to-edit: "true"
+    rbac.authorization.k8s.io/aggregate-to-admin: "true"
+rules:
+- apiGroups: [metrics.k8s.io]
+  resources: [pods, nodes]
+  verbs: [get, list, watch]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: metrics-server
+  namespace: kube-system
+spec:
+  ports:
+  - {name: https, port: 443, protocol: TCP}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: metrics-server
+  namespace: kube-system
+  labels:
+    kubernetes.io/service-name: metrics-server
+    # Not the EndpointSlice controller's: it leaves this slice alone.
+    endpointslice.kubernetes.io/managed-by: node.distributed-cache.invalid
+addressType: IPv4
+ports:
+- {name: https, port: $METRICS_SERVER_PORT, protocol: TCP}
+endpoints:
+- addresses: [$NODE_IP]
+  conditions: {ready: true}
+  nodeName: $NODE_NAME
+---
+apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata:
+  name: v1beta1.metrics.k8s.io
+spec:
+  group: metrics.k8s.io
+  version: v1beta1
+  groupPriorityMinimum: 100
+  versionPriority: 100
+  service: {name: metrics-server, namespace: kube-system, port: 443}
+  caBundle: $(base64 -w0 "$CA_DIR/ca.crt")
 EOF

@@ -82,6 +82,15 @@ function autoscaling(who: string, defaults: { min: number; max: number }, path: 
         maximum: 100,
         default: 70,
       }),
+      scaleDownStabilizationWindowSeconds: integer({
+        description:
+          `How long the HPA looks back before it removes ${who}: it scales down only to the highest count it wanted in this window. ` +
+          "Kubernetes' own default; shorten it where load is known to drop for good.",
+        format: 'int32',
+        minimum: 0,
+        maximum: 3600,
+        default: 300,
+      }),
     },
     rules: [
       {

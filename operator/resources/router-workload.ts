@@ -62,6 +62,7 @@ export function desiredRouterHpa(ctx: CacheContext): HorizontalPodAutoscaler | u
           resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: autoscaling.targetCPUUtilizationPercentage } },
         },
       ],
+      behavior: { scaleDown: { stabilizationWindowSeconds: autoscaling.scaleDownStabilizationWindowSeconds } },
     },
   };
 }

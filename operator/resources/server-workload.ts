@@ -6,8 +6,8 @@ import { childMetadata, type CacheContext } from './context.js';
 import { dataplanePodConfig, dataplanePodTemplate } from './dataplane-pod.js';
 import { selectorLabels } from './names.js';
 
-/** How long the HPA waits before it removes servers, and then only one at a time: each leaving server hands its keys off. */
-export const SERVER_SCALE_DOWN = { stabilizationWindowSeconds: 300, podsPerPeriod: 1, periodSeconds: 60 } as const;
+/** The HPA removes servers one at a time, a minute apart: each leaving server hands its keys off. */
+export const SERVER_SCALE_DOWN = { podsPerPeriod: 1, periodSeconds: 60 } as const;
 
 export function desiredServerDeployment(ctx: CacheContext): Deployment {
   return {
@@ -57,7 +57,7 @@ export function desiredServerHpa(ctx: CacheContext): HorizontalPodAutoscaler | u
       ],
       behavior: {
         scaleDown: {
-          stabilizationWindowSeconds: SERVER_SCALE_DOWN.stabilizationWindowSeconds,
+          stabilizationWindowSeconds: autoscaling.scaleDownStabilizationWindowSeconds,
           policies: [{ type: 'Pods', value: SERVER_SCALE_DOWN.podsPerPeriod, periodSeconds: SERVER_SCALE_DOWN.periodSeconds }],
         },
       },

@@ -12,10 +12,10 @@ export const DEFAULTED_EMPTY_SPEC = {
   clients: {
     replicas: 1,
     service: { type: 'ClusterIP', port: 5000 },
-    autoscaling: { enabled: false, minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 70 },
+    autoscaling: { enabled: false, minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 70, scaleDownStabilizationWindowSeconds: 300 },
   },
   zookeeper: {},
-  autoscaling: { enabled: false, minReplicas: 3, maxReplicas: 10, targetCPUUtilizationPercentage: 70 },
+  autoscaling: { enabled: false, minReplicas: 3, maxReplicas: 10, targetCPUUtilizationPercentage: 70, scaleDownStabilizationWindowSeconds: 300 },
   networkPolicy: { enabled: true },
 };
 

@@ -1,6 +1,7 @@
 // Live traffic through a client while a test changes the cluster: each worker
 // owns a slice of the keys, so it knows the last acknowledged value of every
 // key it reads, and any other answer is a miss or a stale read.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { call } from './http.js';
 import { waitFor } from './wait.js';
 
@@ -23,6 +24,10 @@ export interface TrafficOptions {
   /** Hard limits so a test can never loop forever. */
   maxDurationMs?: number;
   maxOps?: number;
+  /** A pause after each operation, per worker: light traffic that keeps checking without loading the cache. */
+  pauseMs?: number;
+  /** Gives up on a request after this long (counted as an error), so a hung connection cannot stall stop(). */
+  requestTimeoutMs?: number;
 }
 
 export class Traffic {
@@ -51,6 +56,11 @@ export class Traffic {
     return this.stats;
   }
 
+  private deadline(): { signal?: AbortSignal } {
+    const ms = this.options.requestTimeoutMs;
+    return ms === undefined ? {} : { signal: AbortSignal.timeout(ms) };
+  }
+
   private problem(text: string): void {
     if (this.stats.firstProblems.length < 10) this.stats.firstProblems.push(text);
   }
@@ -66,26 +76,31 @@ export class Traffic {
         this.stats.errors++;
         this.problem(`${key}: ${(error as Error).message}`);
       }
+      if (this.options.pauseMs !== undefined) await sleep(this.options.pauseMs);
     }
   }
 
   private async write(key: string, op: number): Promise<void> {
     const value = `${key}@${op}-${Date.now()}`;
-    const answer = await call(`${this.baseUrl()}/api/keys/${encodeURIComponent(key)}`, { method: 'PUT', body: value });
+    // Until the next acknowledged write, this key's value is uncertain: the
+    // write may or may not land if it fails, so a later read of either value is fine.
+    const answer = await call(`${this.baseUrl()}/api/keys/${encodeURIComponent(key)}`, { method: 'PUT', body: value, ...this.deadline() })
+      .catch((error: unknown) => {
+        this.acked.delete(key);
+        throw error;
+      });
     if (answer.status === 204) {
       this.stats.writes++;
       this.acked.set(key, value);
     } else {
-      // The write may or may not have landed; a later read of either value is then fine.
       this.stats.errors++;
       this.problem(`write ${key}: ${answer.status} ${answer.text}`);
-      // Until the next acknowledged write, this key's value is uncertain.
       this.acked.delete(key);
     }
   }
 
   private async read(key: string): Promise<void> {
-    const answer = await call(`${this.baseUrl()}/api/get/${encodeURIComponent(key)}`);
+    const answer = await call(`${this.baseUrl()}/api/get/${encodeURIComponent(key)}`, this.deadline());
     this.stats.reads++;
     const expected = this.acked.get(key);
     if (expected === undefined) return; // uncertain key: any answer is acceptable

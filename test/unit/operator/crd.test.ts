@@ -118,7 +118,9 @@ describe('operator API: types inferred from the schema', () => {
     const spec: DistributedCacheSpec = { servers: { replicas: 6 }, autoscaling: { enabled: true, maxReplicas: 20 } };
     const defaulted = applyDefaults(specSchema, spec) as DefaultedSpec;
     expect(defaulted.servers).to.deep.equal({ replicas: 6, maxMemory: '256Mi', drainTimeoutSeconds: 30 });
-    expect(defaulted.autoscaling).to.deep.equal({ enabled: true, minReplicas: 3, maxReplicas: 20, targetCPUUtilizationPercentage: 70 });
+    expect(defaulted.autoscaling).to.deep.equal(
+      { enabled: true, minReplicas: 3, maxReplicas: 20, targetCPUUtilizationPercentage: 70, scaleDownStabilizationWindowSeconds: 300 },
+    );
     expect(spec).to.deep.equal({ servers: { replicas: 6 }, autoscaling: { enabled: true, maxReplicas: 20 } });
   });
 

@@ -60,6 +60,9 @@ describe('operator resources: the routers', () => {
     expect(hpa?.spec?.scaleTargetRef).to.deep.equal({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'demo-client' });
     expect([hpa?.spec?.minReplicas, hpa?.spec?.maxReplicas]).to.deep.equal([2, 8]);
     expect(hpa?.spec?.metrics?.[0]?.resource?.target.averageUtilization).to.equal(60);
+    expect(hpa?.spec?.behavior?.scaleDown?.stabilizationWindowSeconds).to.equal(300);
+    const shorter = desiredRouterHpa(contextFor({ clients: { autoscaling: { enabled: true, scaleDownStabilizationWindowSeconds: 0 } } }));
+    expect(shorter?.spec?.behavior?.scaleDown?.stabilizationWindowSeconds).to.equal(0);
   });
 
   it('mounts the client tokens Secret and sets CLIENT_TOKENS_FILE when spec.auth.secretRef is set, rolling the routers', () => {

@@ -146,8 +146,10 @@ describe('operator resources: the cache servers', () => {
 
     it('removes servers one at a time after a stabilization window, so hand-offs do not pile up', () => {
       const scaleDown = desiredServerHpa(contextFor({ autoscaling: { enabled: true } }))?.spec?.behavior?.scaleDown;
-      expect(scaleDown?.stabilizationWindowSeconds).to.be.greaterThan(0);
+      expect(scaleDown?.stabilizationWindowSeconds).to.equal(300);
       expect(scaleDown?.policies).to.deep.equal([{ type: 'Pods', value: 1, periodSeconds: 60 }]);
+      const shorter = desiredServerHpa(contextFor({ autoscaling: { enabled: true, scaleDownStabilizationWindowSeconds: 30 } }));
+      expect(shorter?.spec?.behavior?.scaleDown?.stabilizationWindowSeconds).to.equal(30);
     });
   });
 
