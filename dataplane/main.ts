@@ -4,6 +4,7 @@ import { ConfigError, parseConfig, usage } from './config/settings.js';
 import { createLogger } from './observability/logger.js';
 import { ClientCredential } from './security/client-credential.js';
 import { ClusterCredential } from './security/cluster-credential.js';
+import { TlsCredential } from './security/tls-credential.js';
 import { startRouter } from './router/router-process.js';
 import type { RunningProcess } from './running-process.js';
 import { startServer } from './server/server-process.js';
@@ -23,10 +24,12 @@ async function main(argv: readonly string[]): Promise<void> {
   let config;
   let credential;
   let clientCredential;
+  let tls;
   try {
     config = parseConfig(role as Role, process.env, flags);
     credential = await ClusterCredential.open(config.clusterToken);
     if (config.clientTokensFile !== undefined) clientCredential = await ClientCredential.open(config.clientTokensFile);
+    if (config.tls !== undefined) tls = await TlsCredential.open(config.tls);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`distributed-cache ${role}: ${error.message}\n`);
@@ -61,7 +64,7 @@ async function main(argv: readonly string[]): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
 
-  running = config.role === 'server' ? await startServer(config, credential, logger) : await startRouter(config, credential, logger, clientCredential);
+  running = config.role === 'server' ? await startServer(config, credential, logger) : await startRouter(config, credential, logger, clientCredential, tls);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

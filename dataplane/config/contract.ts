@@ -47,6 +47,8 @@ export const SETTINGS = {
   clusterTokenPrevious: { env: 'CLUSTER_TOKEN_PREVIOUS', roles: ['server', 'client'], describe: 'the token before a rotation: still accepted, and sent when a peer refuses the current one' },
   clusterTokenFile: { env: 'CLUSTER_TOKEN_FILE', flag: '--cluster-token-file', roles: ['server', 'client'], describe: 'instead of CLUSTER_TOKEN: a file with the current token on its first line, the previous one on an optional second; re-read every 2s' },
   clientTokensFile: { env: 'CLIENT_TOKENS_FILE', flag: '--client-tokens-file', roles: ['client'], describe: 'turns client auth on: a file of bearer tokens, one per line (# comments), that the public API requires; re-read every 2s (README "Security")' },
+  tlsCert: { env: 'TLS_CERT_FILE', flag: '--tls-cert', roles: ['client'], describe: 'with TLS_KEY_FILE: serve the public API over HTTPS with this PEM certificate (chain); both files re-read every 2s (README "Security")' },
+  tlsKey: { env: 'TLS_KEY_FILE', flag: '--tls-key', roles: ['client'], describe: 'with TLS_CERT_FILE: the PEM private key of that certificate' },
   insecure: { env: 'INSECURE', flag: '--insecure', boolean: true, roles: ['server', 'client'], describe: 'true: start without a cluster token, leaving internal routes open to anyone (local experiments only)' },
   logLevel: { env: 'LOG_LEVEL', flag: '--log-level', roles: ['server', 'client'], describe: `pino level: ${LOG_LEVELS.join(', ')} (default info)` },
 } as const satisfies Record<string, SettingSpec>;

@@ -35,6 +35,14 @@ export interface DataplaneConfig {
   clusterToken: TokenSetting;
   /** Client auth is on when set (routers only): the bearer tokens file. */
   clientTokensFile: string | undefined;
+  /** The public API speaks HTTPS when set (routers only). */
+  tls: TlsFiles | undefined;
+}
+
+/** A certificate and its private key, as PEM files; their contents are checked when read (security/tls-credential.ts). */
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
 }
 
 const ZK_CONNECT = new RegExp(ZK_CONNECT_PATTERN);
@@ -160,7 +168,20 @@ export function parseConfig(
     replicationFactor, maxMemoryBytes, maxEntries, drainTimeoutMs, logLevel: level as LogLevel, coalesce: coalesceText === 'on',
     clusterToken: tokenSetting(raw),
     clientTokensFile: raw('clientTokensFile'),
+    tls: tlsFiles(raw),
   };
+}
+
+/** TLS_CERT_FILE and TLS_KEY_FILE: both, or neither (plain HTTP). */
+function tlsFiles(raw: (name: SettingName) => string | undefined): TlsFiles | undefined {
+  const certFile = raw('tlsCert');
+  const keyFile = raw('tlsKey');
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) {
+    const [missing, given] = certFile === undefined ? [SETTINGS.tlsCert, SETTINGS.tlsKey] : [SETTINGS.tlsKey, SETTINGS.tlsCert];
+    throw new ConfigError(missing.env, `not set (${missing.flag}), but ${given.env} (${given.flag}) is; HTTPS needs both the certificate and its key`);
+  }
+  return { certFile, keyFile };
 }
 
 /**

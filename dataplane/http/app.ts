@@ -12,6 +12,8 @@
 //   3. @koa/router: everything else, and the 405 answers.
 // README "The hot path" and docs/architecture.md have the measurements.
 import { createServer, type Server } from 'node:http';
+import { createServer as createSecureServer, type Server as SecureServer } from 'node:https';
+import type { SecureContextOptions } from 'node:tls';
 import Koa from 'koa';
 import type { RouteTable } from './route-table.js';
 import type { DirectRoutes } from './direct-routes.js';
@@ -47,6 +49,25 @@ export function listen(app: Koa, host: string, port: number, direct?: DirectRout
   // The head must be large enough for a full-size value sent the prototype's way, in the query string.
   const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES, ...serverTimeouts(limits) }, listener);
   guardConnections(server, limits);
+  return bind(server, host, port);
+}
+
+/**
+ * The same over HTTPS (a router with TLS on): the same guards, and a TLS
+ * handshake must finish within the head's deadline, else a client could hold
+ * a connection for Node's default of 120 s before sending a byte of HTTP.
+ * The pair changes later through the server's setSecureContext (security/tls-credential.ts).
+ */
+export function listenSecure(app: Koa, host: string, port: number, tls: SecureContextOptions, limits = CONNECTION_LIMITS): Promise<SecureServer> {
+  const server = createSecureServer(
+    { ...tls, handshakeTimeout: limits.headersTimeoutMs, maxHeaderSize: MAX_REQUEST_HEAD_BYTES, ...serverTimeouts(limits) },
+    app.callback(),
+  );
+  guardConnections(server, limits);
+  return bind(server, host, port);
+}
+
+function bind<T extends Server | SecureServer>(server: T, host: string, port: number): Promise<T> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -57,7 +78,7 @@ export function listen(app: Koa, host: string, port: number, direct?: DirectRout
 }
 
 /** Stops accepting connections and waits for in-flight requests, up to a deadline. */
-export function closeServer(server: Server, timeoutMs: number): Promise<void> {
+export function closeServer(server: Server | SecureServer, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
     const deadline = setTimeout(() => {
       server.closeAllConnections();

@@ -4,6 +4,7 @@
 // too slow request is answered with the same JSON error as every other
 // failure (Node's own answer has no body) and the connection is closed.
 import { STATUS_CODES, type Server, type ServerResponse } from 'node:http';
+import type { Server as SecureServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 
 export interface ConnectionLimits {
@@ -66,7 +67,7 @@ function answerStarted(socket: Duplex): boolean {
   return (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage?.headersSent === true;
 }
 
-export function guardConnections(server: Server, limits: ConnectionLimits): void {
+export function guardConnections(server: Server | SecureServer, limits: ConnectionLimits): void {
   server.maxConnections = limits.maxConnections;
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (error.code === 'ECONNRESET' || !socket.writable || answerStarted(socket)) {

@@ -38,6 +38,25 @@ export class DataplaneMetrics {
     registers: [this.registry],
   });
 
+  readonly tlsReloads = new Counter({
+    name: 'dcache_tls_reloads_total',
+    help: 'Certificates a router (TLS on) loaded from its changed files, with no restart',
+    registers: [this.registry],
+  });
+
+  readonly tlsReloadFailures = new Counter({
+    name: 'dcache_tls_reload_failures_total',
+    help: 'Changed TLS files a router did not load, still serving the pair it had, by reason: unreadable, invalid, or mismatch (a key that does not belong to the certificate)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly tlsCertificateExpiry = new Gauge({
+    name: 'dcache_tls_certificate_expiry_timestamp_seconds',
+    help: 'When the certificate a router serves expires, in Unix seconds (0 with TLS off)',
+    registers: [this.registry],
+  });
+
   readonly ringEpoch = new Gauge({ name: 'dcache_ring_epoch', help: 'Ring epoch: how many membership views this process has built', registers: [this.registry] });
   readonly ringMembers = new Gauge({
     name: 'dcache_ring_members',

@@ -2,7 +2,7 @@
 // view; the public API routes every key through it. While ZooKeeper is
 // unreachable the last view stays in force.
 import type { DataplaneConfig } from '../config/settings.js';
-import { closeServer, createApp, listen } from '../http/app.js';
+import { closeServer, createApp, listen, listenSecure } from '../http/app.js';
 import { MemberWatcher } from '../membership/member-watcher.js';
 import { RingFollower } from '../membership/ring-follower.js';
 import { reportConnection, ZkSession } from '../membership/zk-session.js';
@@ -12,24 +12,41 @@ import { RingView } from '../ring/ring-view.js';
 import type { RunningProcess } from '../running-process.js';
 import type { ClusterCredential } from '../security/cluster-credential.js';
 import type { ClientCredential } from '../security/client-credential.js';
+import type { TlsCredential } from '../security/tls-credential.js';
 import { clientAuthGuard } from '../http/client-auth-guard.js';
 import { HybridLogicalClock } from '../version/hlc.js';
 import { RouterBackend } from './router-backend.js';
 import { routerRoutes } from './router-routes.js';
 import { ServerChannels } from '../transport/server-channels.js';
+import type { Server } from 'node:http';
+import type { Server as SecureServer } from 'node:https';
 import { hostname } from 'node:os';
+import type Koa from 'koa';
 
 /** How long a stopping router waits for in-flight requests. */
 const ROUTER_DRAIN_MS = 10_000;
 /** How long after a membership change reads ask every candidate owner. */
 const SETTLE_GRACE_MS = 5000;
 
-/** `clientCredential`: client auth is on, and the public API wants its bearer tokens. */
+/** Plain HTTP; or HTTPS, with the pair the credential keeps re-reading. */
+async function listenPublic(app: Koa, config: DataplaneConfig, metrics: DataplaneMetrics, logger: Logger, tls: TlsCredential | undefined): Promise<Server | SecureServer> {
+  if (tls === undefined) return listen(app, config.host, config.port);
+  const server = await listenSecure(app, config.host, config.port, tls.secureContextOptions);
+  tls.watch(server, { reloads: metrics.tlsReloads, reloadFailures: metrics.tlsReloadFailures, expiry: metrics.tlsCertificateExpiry }, logger);
+  return server;
+}
+
+/**
+ * `clientCredential`: client auth is on, and the public API wants its bearer
+ * tokens. `tls`: the public port speaks HTTPS only, probes and /metrics
+ * included (README "Security").
+ */
 export async function startRouter(
   config: DataplaneConfig,
   credential: ClusterCredential,
   logger: Logger,
   clientCredential?: ClientCredential,
+  tls?: TlsCredential,
 ): Promise<RunningProcess> {
   const metrics = new DataplaneMetrics('client');
   // A member that vanishes is still read from (as leaving) for a moment: a
@@ -49,8 +66,11 @@ export async function startRouter(
   const notReadyReason = (): string | undefined => (backend.isReady() ? undefined : 'no cache server in the ring');
   const guard = clientCredential === undefined ? undefined : clientAuthGuard(clientCredential, metrics.clientAuthFailures);
   const app = createApp(routerRoutes(backend, { notReadyReason }, metrics), metrics, logger, guard);
-  const server = await listen(app, config.host, config.port);
-  logger.info({ host: config.host, port: config.port, clientAuth: guard !== undefined }, 'client listening');
+  const server = await listenPublic(app, config, metrics, logger, tls);
+  logger.info(
+    { host: config.host, port: config.port, clientAuth: guard !== undefined, tls: tls === undefined ? false : { serial: tls.pair.serialNumber, notAfter: tls.pair.notAfter.toISOString() } },
+    'client listening',
+  );
   session.start();
 
   return {
@@ -61,6 +81,7 @@ export async function startRouter(
       session.close();
       await channels.closeAll();
       clientCredential?.stop();
+      tls?.stop();
       logger.info('client stopped');
     },
   };

@@ -3,7 +3,9 @@
 // shared and noisy: only ratios compare across runs. The main rows are
 // measured in interleaved rounds (raw, server, client, then again), and each
 // row reports its median round, so a burst of noise from a neighbour skews one
-// round of every target instead of all of one target.
+// round of every target instead of all of one target. One of them is a second
+// router serving HTTPS (TLS on the public API) over the same servers: TLS's
+// cost is its ratio beside the plain client's.
 //
 //   npm run bench [-- --quick] [-- --json FILE] [-- --rounds N] [-- --duration S]
 import { spawn } from 'node:child_process';
@@ -16,7 +18,9 @@ import { DataplaneProcess } from '../../test/support/dataplane-process.js';
 import { clusterTokenHeaders } from '../../test/support/cluster-token.js';
 import { call } from '../../test/support/http.js';
 import { handoffReports } from '../../test/support/inspect.js';
+import { issueCertificate, makeTestCa, SecretVolumeDir, httpsCall } from '../../test/support/tls-files.js';
 import { seedKeys } from '../../test/support/traffic.js';
+import { waitFor } from '../../test/support/wait.js';
 import { entryKey, entryValue, mapBytesPerEntry, rssBytes } from './memory.js';
 import { load, type LoadResult } from './wrk.js';
 
@@ -104,6 +108,21 @@ async function prefill(url: string, hasBatchApi: boolean): Promise<void> {
   }
 }
 
+/**
+ * A router with TLS on, over the same servers as the plain one: a test CA's
+ * P-256 certificate. wrk keeps its connections open, so what this measures is
+ * TLS on every request and answer, with a handshake per connection only.
+ */
+async function startHttpsClient(cluster: LocalCluster): Promise<string> {
+  const ca = await makeTestCa();
+  const files = new SecretVolumeDir();
+  files.publish(await issueCertificate(ca, 'BE4C'));
+  const router = await cluster.addClient({ TLS_CERT_FILE: files.certFile, TLS_KEY_FILE: files.keyFile });
+  const url = `https://127.0.0.1:${router.port}`;
+  await waitFor(`the HTTPS client to be ready (log: ${router.logFile})`, async () => (await httpsCall(`${url}/readyz`, { ca: ca.cert })).status === 200, { timeoutMs: 30_000 });
+  return url;
+}
+
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const workDir = mkdtempSync(join(tmpdir(), 'dcache-bench-'));
@@ -130,10 +149,15 @@ async function main(): Promise<void> {
         ratio: baseline ? median.opsPerSecond / baseline.ops_per_s : 1, rounds: results.map((r) => Math.round(r.opsPerSecond)),
       });
     };
+    // Started before the prefill, so that the rounds begin as soon after it as ever: a server prunes the
+    // keys it does not own 30 s after its ring settles, and the server (direct) rows read those keys.
+    const httpsUrl = await startHttpsClient(cluster);
     const targets: Array<[string, string, boolean]> = [
       ['raw-http', raw.url, false], ['server (direct)', cluster.servers[0]!.url, true], ['client (full path)', cluster.client.url, true],
     ];
     for (const [, url, hasBatchApi] of targets) await prefill(url, hasBatchApi);
+    // Its keys are the plain client's: both route to the same servers.
+    targets.push(['client over HTTPS', httpsUrl, true]);
     const measured = new Map<string, LoadResult[]>();
     for (let round = 1; round <= options.rounds; round++) {
       if (options.rounds > 1) log(`round ${round} of ${options.rounds}`);

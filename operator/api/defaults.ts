@@ -55,6 +55,8 @@ export interface ResolvedSpec {
   networkPolicy: NetworkPolicySettings;
   /** The Secret of client bearer tokens; undefined: client auth off. */
   clientTokensSecret: string | undefined;
+  /** The kubernetes.io/tls Secret the routers serve HTTPS with; undefined: plain HTTP. */
+  tlsSecret: string | undefined;
 }
 
 /** Undefined clientFrom: the routers' public port is open to anyone. */
@@ -150,5 +152,6 @@ export function resolveSpec(spec: DistributedCacheSpec | undefined, defaults: Op
       metricsFrom: s.networkPolicy.metricsFrom ?? structuredClone([...DEFAULT_METRICS_FROM]),
     },
     clientTokensSecret: s.auth?.secretRef?.name,
+    tlsSecret: s.tls?.secretName,
   };
 }

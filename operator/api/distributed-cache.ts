@@ -41,6 +41,9 @@ const BYTE_SIZE_PATTERN = '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$';
 
 const MAX_REPLICAS = 100;
 
+/** An object name such as a Secret's (RFC 1123 subdomain). */
+const DNS_SUBDOMAIN_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+
 function resources(description: string) {
   const quantities = (what: string) =>
     mapOf(intOrString({ description: 'A Kubernetes quantity.', pattern: QUANTITY_PATTERN }), {
@@ -283,6 +286,19 @@ export const specSchema = object({
             "A Secret in the cache's namespace whose key `tokens` holds the accepted bearer tokens, one per line (at least 16 printable characters each; # starts a comment). Routers then answer 401 to a request without `Authorization: Bearer <token>`; /healthz, /readyz and /metrics stay open. Edits apply without a restart.",
           required: ['name'],
           properties: { name: string({ description: 'The Secret name.', minLength: 1, maxLength: 253 }) },
+        }),
+      },
+    }),
+    tls: object({
+      description: 'TLS on the public API (off unless secretName is set).',
+      required: ['secretName'],
+      properties: {
+        secretName: string({
+          description:
+            "A Secret of type kubernetes.io/tls in the cache's namespace (keys tls.crt and tls.key), such as cert-manager writes. Routers then serve HTTPS only on their port, probes and /metrics included, and load a renewed certificate with no restart. While the Secret is missing, routers cannot start and the Degraded condition says so.",
+          minLength: 1,
+          maxLength: 253,
+          pattern: DNS_SUBDOMAIN_PATTERN,
         }),
       },
     }),

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { OperatorDefaults } from '../api/defaults.js';
 import { GROUP, KIND, type DistributedCache } from '../api/distributed-cache.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
-import { apiClusterWriter, informerClusterState, type WatchedScope } from '../kube/cluster.js';
+import { apiClusterWriter, apiSecretPresence, informerClusterState, type WatchedScope } from '../kube/cluster.js';
 import { resourceType } from '../kube/resource-types.js';
 import type { OperatorMetrics } from '../observability/metrics.js';
 import type { EventRecorder } from '../reconcile/ports.js';
@@ -79,6 +79,7 @@ export class Controller {
     this.reconciler = new Reconciler({
       state: informerClusterState(this.scopes),
       writer: apiClusterWriter(client),
+      secrets: apiSecretPresence(client),
       events: options.events,
       defaults: options.defaults,
       logger,
@@ -131,8 +132,9 @@ export class Controller {
       if (key === undefined) return;
       const stopTimer = metrics.reconcileDuration.startTimer();
       try {
-        await this.reconciler.reconcile(key);
+        const { requeueAfterMs } = await this.reconciler.reconcile(key);
         this.queue.forget(key);
+        if (requeueAfterMs !== undefined) this.queue.addAfter(key, requeueAfterMs);
         metrics.reconciles.inc({ outcome: 'done' });
       } catch (error) {
         metrics.reconciles.inc({ outcome: 'error' });

@@ -179,8 +179,9 @@ export class KubeClient {
     }
   }
 
-  create<T>(type: ResourceType, namespace: string | undefined, body: unknown): Promise<T> {
-    return this.request('POST', resourcePath(type, namespace), { body, query: { fieldManager: FIELD_MANAGER } });
+  /** `dryRun`: the API server checks the create, existence included, and stores nothing. */
+  create<T>(type: ResourceType, namespace: string | undefined, body: unknown, { dryRun = false } = {}): Promise<T> {
+    return this.request('POST', resourcePath(type, namespace), { body, query: { fieldManager: FIELD_MANAGER, dryRun: dryRun ? 'All' : undefined } });
   }
 
   replace<T>(type: ResourceType, namespace: string | undefined, name: string, body: unknown): Promise<T> {

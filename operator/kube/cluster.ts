@@ -1,10 +1,10 @@
 // The reconciler's ports over the Kubernetes API: it reads the informers'
 // copies of the cluster and writes through the client (server-side apply).
 import type { DistributedCache, DistributedCacheStatus } from '../api/distributed-cache.js';
-import type { ClusterState, ClusterWriter } from '../reconcile/ports.js';
+import type { ClusterState, ClusterWriter, SecretPresence } from '../reconcile/ports.js';
 import type { ChildObject } from '../resources/child-kinds.js';
 import { isConflict, isNotFound, type KubeClient, type KubeObject } from './client.js';
-import { resourceTypeOf } from './resource-types.js';
+import { resourceType, resourceTypeOf } from './resource-types.js';
 
 /** A local copy of one kind of object, such as an informer keeps. */
 export interface ObjectCopy<T> {
@@ -53,6 +53,26 @@ export function apiClusterWriter(client: KubeClient): ClusterWriter {
       } catch (error) {
         // Deleted meanwhile: nothing left to report on.
         if (!isNotFound(error)) throw error;
+      }
+    },
+  };
+}
+
+/**
+ * A dry-run create of an empty Secret of that name: AlreadyExists means it
+ * exists. It needs only the right to create Secrets, which the operator has,
+ * reads nothing of the Secret, and stores nothing.
+ */
+export function apiSecretPresence(client: KubeClient): SecretPresence {
+  return {
+    secretExists: async (namespace, name) => {
+      const probe = { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, type: 'Opaque' };
+      try {
+        await client.create(resourceType('Secret'), namespace, probe, { dryRun: true });
+        return false;
+      } catch (error) {
+        if (isConflict(error)) return true;
+        throw error;
       }
     },
   };

@@ -22,6 +22,15 @@ export interface ClusterWriter {
 }
 
 /**
+ * Whether a Secret exists, without reading it: the operator may create
+ * Secrets but not read, list or watch them (README "Security").
+ */
+export interface SecretPresence {
+  /** Rejects when the API server cannot tell. */
+  secretExists(namespace: string, name: string): Promise<boolean>;
+}
+
+/**
  * A write failure that carries the API server's own words for people; the
  * conditions quote `detail` rather than the whole error message.
  */

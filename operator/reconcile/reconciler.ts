@@ -12,14 +12,16 @@ import { cacheContext } from '../resources/context.js';
 import { childKey, desiredChildren } from '../resources/desired-state.js';
 import { canonicalJson } from '../resources/hash.js';
 import { childNames } from '../resources/names.js';
+import { userSecretsOf, type UserSecret } from '../resources/user-secrets.js';
 import { CONDITION, transitions } from '../status/conditions.js';
 import { computeStatus } from '../status/status.js';
 import { applyReason } from './drift.js';
-import type { ClusterState, ClusterWriter, EventRecorder, ExplainedFailure, WriteObserver } from './ports.js';
+import type { ClusterState, ClusterWriter, EventRecorder, ExplainedFailure, SecretPresence, WriteObserver } from './ports.js';
 
 export interface ReconcilerDeps {
   state: ClusterState;
   writer: ClusterWriter;
+  secrets: SecretPresence;
   events: EventRecorder;
   defaults: OperatorDefaults;
   logger: Logger;
@@ -27,6 +29,17 @@ export interface ReconcilerDeps {
   now?: () => Date;
   /** A fresh cluster token (random, unless a test says otherwise). */
   newToken?: () => string;
+}
+
+/**
+ * How soon a cache is looked at again while a Secret its spec names is
+ * missing: nothing else would tell, since the operator may not watch Secrets.
+ */
+export const MISSING_SECRET_RECHECK_MS = 10_000;
+
+/** Done, or done for now and to be looked at again after a delay. */
+export interface ReconcileResult {
+  requeueAfterMs?: number;
 }
 
 /** A failure while applying children, after the status has been written. */
@@ -64,14 +77,15 @@ export class Reconciler {
   /**
    * Resolves once the cache is as its spec asks, as far as one pass can take
    * it; rejects (and the key is retried with backoff) when a write failed.
-   * There is no "requeue after": everything the status depends on is watched,
-   * so a change in it queues the key again.
+   * Everything the status depends on is watched, so a change in it queues the
+   * key again, except a missing Secret the spec names: then it asks to be
+   * requeued after MISSING_SECRET_RECHECK_MS.
    */
-  async reconcile(key: string): Promise<void> {
+  async reconcile(key: string): Promise<ReconcileResult> {
     const { namespace, name } = splitKey(key);
     const cache = this.deps.state.cache(namespace, name);
     // Gone, or going: the garbage collector removes the children through their owner references.
-    if (cache === undefined || cache.metadata.deletionTimestamp !== undefined) return;
+    if (cache === undefined || cache.metadata.deletionTimestamp !== undefined) return {};
 
     const spec = resolveSpec(cache.spec, this.deps.defaults);
     const desired = desiredChildren(cache, spec);
@@ -83,9 +97,28 @@ export class Reconciler {
     await this.ensureClusterToken(cache, spec, failures);
     await this.applyChildren(cache, desired, current, failures);
     await this.deleteUnwanted(cache, desired, current, failures);
-    await this.writeStatus(cache, spec, current, failures);
+    const missingSecrets = await this.missingSecrets(cache, spec);
+    await this.writeStatus(cache, spec, current, failures, missingSecrets);
 
     if (failures.length > 0) throw new ReconcileError(`${namespace}/${name}: ${failures.map(describe).join('; ')}`, failures);
+    return missingSecrets.length > 0 ? { requeueAfterMs: MISSING_SECRET_RECHECK_MS } : {};
+  }
+
+  /**
+   * The Secrets the spec names that do not exist. The pods are applied all
+   * the same: they wait for the Secret to be mounted (no crash loop), and
+   * start once it exists. One that cannot be checked is not reported.
+   */
+  private async missingSecrets(cache: DistributedCache, spec: ResolvedSpec): Promise<UserSecret[]> {
+    const missing: UserSecret[] = [];
+    for (const secret of userSecretsOf(spec)) {
+      try {
+        if (!(await this.deps.secrets.secretExists(cache.metadata.namespace, secret.name))) missing.push(secret);
+      } catch (error) {
+        this.deps.logger.warn({ cache: `${cache.metadata.namespace}/${cache.metadata.name}`, secret: secret.name, err: error }, 'cannot tell whether a Secret the spec names exists');
+      }
+    }
+    return missing;
   }
 
   /**
@@ -149,7 +182,13 @@ export class Reconciler {
   }
 
   /** Writes the status subresource, only when it differs from what is there. */
-  private async writeStatus(cache: DistributedCache, spec: ResolvedSpec, current: Map<string, ChildObject>, failures: unknown[]): Promise<void> {
+  private async writeStatus(
+    cache: DistributedCache,
+    spec: ResolvedSpec,
+    current: Map<string, ChildObject>,
+    failures: unknown[],
+    missingSecrets: readonly UserSecret[],
+  ): Promise<void> {
     const names = childNames(cache.metadata.name);
     const workload = <T>(kind: string, childName: string) => current.get(`${kind}/${childName}`) as T | undefined;
     const status = computeStatus({
@@ -161,6 +200,7 @@ export class Reconciler {
         client: workload<V1Deployment>('Deployment', names.client),
       },
       ...(failures.length > 0 ? { reconcileError: failures.map(describe).join('; ') } : {}),
+      missingSecrets,
       now: this.now(),
     });
     if (canonicalJson(status) === canonicalJson(cache.status ?? {})) return;

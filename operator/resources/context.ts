@@ -36,7 +36,12 @@ export function cacheNameOf(ctx: CacheContext): string {
   return dataplaneCacheName(ctx.namespace, ctx.cache.metadata.name);
 }
 
+/** What the routers' public port speaks: HTTPS only, once spec.tls names a Secret. */
+export function publicSchemeOf(ctx: CacheContext): 'http' | 'https' {
+  return ctx.spec.tlsSecret === undefined ? 'http' : 'https';
+}
+
 /** Where the public API is reached inside the cluster. */
 export function endpointOf(ctx: CacheContext): string {
-  return `http://${ctx.names.client}.${ctx.namespace}.svc:${ctx.spec.clients.service.port}`;
+  return `${publicSchemeOf(ctx)}://${ctx.names.client}.${ctx.namespace}.svc:${ctx.spec.clients.service.port}`;
 }

@@ -15,6 +15,7 @@ import { CLUSTER_TOKEN_FILE_PATH, CLUSTER_TOKEN_VOLUME_MOUNT, clusterTokenVolume
 import { cacheNameOf, zookeeperConnectString, type CacheContext } from './context.js';
 import { contentHash } from './hash.js';
 import { ANNOTATION, childLabels, selectorLabels } from './names.js';
+import { TLS_CERT_FILE_PATH, TLS_KEY_FILE_PATH, TLS_VOLUME_MOUNT, tlsVolume } from './tls.js';
 
 /** The uid and gid of the image's user (the Dockerfile's USER). */
 export const DATAPLANE_UID = 1000;
@@ -38,6 +39,8 @@ export interface DataplanePodConfig {
   terminationGracePeriodSeconds: number;
   /** Routers with client auth on: the Secret of bearer tokens they mount. */
   clientTokensSecret?: string;
+  /** Routers with TLS on: the kubernetes.io/tls Secret they mount and serve HTTPS with. */
+  tlsSecret?: string;
 }
 
 /** V8's heap limit as a share of the container's memory limit, so Node stops short of the OOM killer. */
@@ -66,6 +69,11 @@ export function dataplanePodConfig(ctx: CacheContext, role: Role): DataplanePodC
   }
   const clientTokensSecret = role === 'client' ? spec.clientTokensSecret : undefined;
   if (clientTokensSecret !== undefined) env[SETTINGS.clientTokensFile.env] = CLIENT_TOKENS_FILE_PATH;
+  const tlsSecret = role === 'client' ? spec.tlsSecret : undefined;
+  if (tlsSecret !== undefined) {
+    env[SETTINGS.tlsCert.env] = TLS_CERT_FILE_PATH;
+    env[SETTINGS.tlsKey.env] = TLS_KEY_FILE_PATH;
+  }
   const nodeOptions = nodeOptionsFor(resources);
   // Node's own variable, not the data plane's.
   if (nodeOptions !== undefined) env['NODE_OPTIONS'] = nodeOptions;
@@ -80,13 +88,21 @@ export function dataplanePodConfig(ctx: CacheContext, role: Role): DataplanePodC
     terminationGracePeriodSeconds:
       role === 'server' ? spec.servers.drainTimeoutSeconds + TERMINATION_GRACE_BEYOND_DRAIN_SECONDS : 30,
     ...(clientTokensSecret !== undefined ? { clientTokensSecret } : {}),
+    ...(tlsSecret !== undefined ? { tlsSecret } : {}),
   };
 }
 
 const fromField = (name: string, fieldPath: string): V1EnvVar => ({ name, valueFrom: { fieldRef: { fieldPath } } });
 
-function httpProbe(path: string, timing: Omit<V1Probe, 'httpGet'>): V1Probe {
-  return { httpGet: { path, port: 'http' }, ...timing };
+/** The container port's name, which the probes and the Service use: what it speaks. */
+export function portNameOf(config: DataplanePodConfig): 'http' | 'https' {
+  return config.tlsSecret === undefined ? 'http' : 'https';
+}
+
+/** Over HTTPS when the port speaks it (HTTP is the default); the kubelet does not verify a probe's certificate. */
+function httpProbe(config: DataplanePodConfig, path: string, timing: Omit<V1Probe, 'httpGet'>): V1Probe {
+  const port = portNameOf(config);
+  return { httpGet: { path, port, ...(port === 'https' ? { scheme: 'HTTPS' } : {}) }, ...timing };
 }
 
 export const RESTRICTED_CONTAINER_SECURITY_CONTEXT: V1SecurityContext = {
@@ -115,13 +131,17 @@ function container(config: DataplanePodConfig): V1Container {
     imagePullPolicy: config.imagePullPolicy,
     // The image's entrypoint runs what it is given: the data plane's CLI, with its role.
     args: ['node', 'dist/dataplane/main.js', config.role],
-    ports: [{ name: 'http', containerPort: DEFAULT_PORT[config.role], protocol: 'TCP' }],
+    ports: [{ name: portNameOf(config), containerPort: DEFAULT_PORT[config.role], protocol: 'TCP' }],
     env,
-    volumeMounts: [CLUSTER_TOKEN_VOLUME_MOUNT, ...(config.clientTokensSecret !== undefined ? [CLIENT_TOKENS_VOLUME_MOUNT] : [])],
+    volumeMounts: [
+      CLUSTER_TOKEN_VOLUME_MOUNT,
+      ...(config.clientTokensSecret !== undefined ? [CLIENT_TOKENS_VOLUME_MOUNT] : []),
+      ...(config.tlsSecret !== undefined ? [TLS_VOLUME_MOUNT] : []),
+    ],
     resources: config.resources,
     // A server's /readyz turns 200 once it has its keys and serves; a router's once its ring is not empty.
-    readinessProbe: httpProbe('/readyz', { periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 }),
-    livenessProbe: httpProbe('/healthz', { initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 }),
+    readinessProbe: httpProbe(config, '/readyz', { periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 }),
+    livenessProbe: httpProbe(config, '/healthz', { initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 }),
     securityContext: { ...RESTRICTED_CONTAINER_SECURITY_CONTEXT, readOnlyRootFilesystem: true },
   };
 }
@@ -136,7 +156,11 @@ export function dataplanePodTemplate(ctx: CacheContext, config: DataplanePodConf
     spec: {
       containers: [container(config)],
       ...pullSecrets(config.imagePullSecrets),
-      volumes: [clusterTokenVolume(ctx), ...(config.clientTokensSecret !== undefined ? [clientTokensVolume(config.clientTokensSecret)] : [])],
+      volumes: [
+        clusterTokenVolume(ctx),
+        ...(config.clientTokensSecret !== undefined ? [clientTokensVolume(config.clientTokensSecret)] : []),
+        ...(config.tlsSecret !== undefined ? [tlsVolume(config.tlsSecret)] : []),
+      ],
       terminationGracePeriodSeconds: config.terminationGracePeriodSeconds,
       securityContext: podSecurityContext(DATAPLANE_UID),
       // Copies of a key live on different servers; on different nodes too, when the scheduler can.

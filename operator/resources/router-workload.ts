@@ -3,7 +3,7 @@
 // it, and an HPA on the Deployment when spec.clients.autoscaling is on.
 import type { Deployment, HorizontalPodAutoscaler, Service } from './child-kinds.js';
 import { childMetadata, type CacheContext } from './context.js';
-import { dataplanePodConfig, dataplanePodTemplate } from './dataplane-pod.js';
+import { dataplanePodConfig, dataplanePodTemplate, portNameOf } from './dataplane-pod.js';
 import { selectorLabels } from './names.js';
 
 export function desiredRouterDeployment(ctx: CacheContext): Deployment {
@@ -22,8 +22,11 @@ export function desiredRouterDeployment(ctx: CacheContext): Deployment {
   };
 }
 
+/** With TLS on, the port is named https and says so in appProtocol, for meshes, ingresses and people. */
 export function desiredRouterService(ctx: CacheContext): Service {
   const service = ctx.spec.clients.service;
+  // The container port's own name, so that targetPort always finds it.
+  const scheme = portNameOf(dataplanePodConfig(ctx, 'client'));
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -33,10 +36,11 @@ export function desiredRouterService(ctx: CacheContext): Service {
       selector: selectorLabels(ctx.cache.metadata.name, 'client'),
       ports: [
         {
-          name: 'http',
+          name: scheme,
           port: service.port,
-          targetPort: 'http',
+          targetPort: scheme,
           protocol: 'TCP',
+          ...(scheme === 'https' ? { appProtocol: 'https' } : {}),
           ...(service.nodePort !== undefined ? { nodePort: service.nodePort } : {}),
         },
       ],

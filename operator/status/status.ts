@@ -5,6 +5,7 @@ import type { ResolvedSpec } from '../api/defaults.js';
 import type { Condition, DistributedCache, DistributedCacheStatus } from '../api/distributed-cache.js';
 import { cacheContext, endpointOf, zookeeperConnectString } from '../resources/context.js';
 import { selectorString } from '../resources/names.js';
+import type { UserSecret } from '../resources/user-secrets.js';
 import { CONDITION, mergeConditions, type ConditionUpdate } from './conditions.js';
 
 export interface ObservedWorkloads {
@@ -20,6 +21,8 @@ export interface StatusInput {
   observed: ObservedWorkloads;
   /** Why the last reconcile could not apply everything, if it could not. */
   reconcileError?: string;
+  /** Secrets the spec names that do not exist; router pods wait for them. */
+  missingSecrets?: readonly UserSecret[];
   now: Date;
 }
 
@@ -128,9 +131,21 @@ function progressingCondition(tiers: readonly TierReport[]): ConditionUpdate {
   return { ...base, status: 'False', reason: 'Complete', message: 'every tier is at its desired state' };
 }
 
-function degradedCondition(tiers: readonly TierReport[], reconcileError: string | undefined): ConditionUpdate {
+/** The user's to fix: the routers cannot mount what does not exist. */
+function missingSecretsMessage(namespace: string, secrets: readonly UserSecret[]): string {
+  const each = secrets.map(({ name, field }) => `Secret "${name}" (${field}) does not exist in namespace "${namespace}"`);
+  return `${each.join('; ')}: router pods cannot start until it is created`;
+}
+
+function degradedCondition(
+  tiers: readonly TierReport[],
+  reconcileError: string | undefined,
+  namespace: string,
+  missingSecrets: readonly UserSecret[],
+): ConditionUpdate {
   const base = { type: CONDITION.degraded } as const;
   if (reconcileError !== undefined) return { ...base, status: 'True', reason: 'ReconcileError', message: reconcileError };
+  if (missingSecrets.length > 0) return { ...base, status: 'True', reason: 'SecretMissing', message: missingSecretsMessage(namespace, missingSecrets) };
   const failed = tiers.find((tier) => tier.failure !== undefined);
   if (failed?.failure !== undefined) return { ...base, status: 'True', ...failed.failure };
   return { ...base, status: 'False', reason: 'AsExpected', message: 'nothing needs attention' };
@@ -143,7 +158,7 @@ export function computeStatus(input: StatusInput): DistributedCacheStatus {
   const generation = cache.metadata.generation ?? 0;
   const conditions: Condition[] = mergeConditions(
     cache.status?.conditions,
-    [readyCondition(tiers), progressingCondition(tiers), degradedCondition(tiers, input.reconcileError)],
+    [readyCondition(tiers), progressingCondition(tiers), degradedCondition(tiers, input.reconcileError, cache.metadata.namespace, input.missingSecrets ?? [])],
     generation,
     now,
   );

@@ -95,7 +95,7 @@ describe('configuration', () => {
   });
 
   it('documents every setting in --help', () => {
-    for (const name of ['CLUSTER_TOKEN', 'CLUSTER_TOKEN_PREVIOUS', 'CLUSTER_TOKEN_FILE', 'INSECURE', 'ZK_CONNECT', 'CACHE_NAME', 'HOST', 'PORT', 'NODE_ID', 'ADVERTISE_ADDRESS', 'REPLICATION_FACTOR', 'MAX_MEMORY', 'MAX_ENTRIES', 'DRAIN_TIMEOUT', 'LOG_LEVEL']) {
+    for (const name of ['CLUSTER_TOKEN', 'CLUSTER_TOKEN_PREVIOUS', 'CLUSTER_TOKEN_FILE', 'INSECURE', 'TLS_CERT_FILE', '--tls-cert', 'TLS_KEY_FILE', '--tls-key', 'ZK_CONNECT', 'CACHE_NAME', 'HOST', 'PORT', 'NODE_ID', 'ADVERTISE_ADDRESS', 'REPLICATION_FACTOR', 'MAX_MEMORY', 'MAX_ENTRIES', 'DRAIN_TIMEOUT', 'LOG_LEVEL']) {
       expect(usage()).to.contain(name);
     }
   });
@@ -128,5 +128,33 @@ describe('units', () => {
     expect(parseConfig('client', TOKEN, ['--client-tokens-file=/run/t'], 'h').clientTokensFile).to.equal('/run/t');
     expect(parseConfig('server', { ...TOKEN, CLIENT_TOKENS_FILE: '/run/tokens' }, [], 'h').clientTokensFile).to.equal(undefined);
     expect(fail(() => parseConfig('server', TOKEN, ['--client-tokens-file=/run/t'], 'h')).message).to.match(/only applies to the client role/);
+  });
+});
+
+describe('configuration: TLS on the public API', () => {
+  it('serves HTTPS on a router given both --tls-cert and --tls-key (or their variables), and plain HTTP given neither', () => {
+    expect(parseConfig('client', TOKEN, [], 'h').tls).to.equal(undefined);
+    const tls = { certFile: '/tls/tls.crt', keyFile: '/tls/tls.key' };
+    expect(parseConfig('client', TOKEN, ['--tls-cert', tls.certFile, '--tls-key', tls.keyFile], 'h').tls).to.deep.equal(tls);
+    expect(parseConfig('client', { ...TOKEN, TLS_CERT_FILE: tls.certFile, TLS_KEY_FILE: tls.keyFile }, [], 'h').tls).to.deep.equal(tls);
+    // A flag wins over its variable, one setting at a time.
+    expect(parseConfig('client', { ...TOKEN, TLS_CERT_FILE: '/old.crt', TLS_KEY_FILE: tls.keyFile }, [`--tls-cert=${tls.certFile}`], 'h').tls).to.deep.equal(tls);
+  });
+
+  const halfTls: Array<[string, Record<string, string>, string[], string]> = [
+    ['TLS_KEY_FILE', {}, ['--tls-cert', '/tls/tls.crt'], 'invalid TLS_KEY_FILE: not set (--tls-key), but TLS_CERT_FILE (--tls-cert) is; HTTPS needs both the certificate and its key'],
+    ['TLS_CERT_FILE', { TLS_KEY_FILE: '/tls/tls.key' }, [], 'invalid TLS_CERT_FILE: not set (--tls-cert), but TLS_KEY_FILE (--tls-key) is; HTTPS needs both the certificate and its key'],
+  ];
+  for (const [setting, env, argv, message] of halfTls) {
+    it(`refuses half a TLS setting: ${setting} missing`, () => {
+      const error = fail(() => parseConfig('client', { ...TOKEN, ...env }, argv, 'h'));
+      expect(error.setting).to.equal(setting);
+      expect(error.message).to.equal(message);
+    });
+  }
+
+  it('refuses the TLS flags on a server (it has no public HTTPS port), and ignores their variables there', () => {
+    expect(fail(() => parseConfig('server', TOKEN, ['--tls-cert=/a', '--tls-key=/b'], 'h')).message).to.equal('invalid --tls-cert: only applies to the client role');
+    expect(parseConfig('server', { ...TOKEN, TLS_CERT_FILE: '/a', TLS_KEY_FILE: '/b' }, [], 'h').tls).to.equal(undefined);
   });
 });

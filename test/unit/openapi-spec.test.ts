@@ -10,6 +10,7 @@ import { createLogger } from '../../dataplane/observability/logger.js';
 import { DataplaneMetrics } from '../../dataplane/observability/metrics.js';
 import { MAX_BATCH_KEYS, MAX_KEY_BYTES, MAX_TTL_SECONDS, MAX_VALUE_BYTES } from '../../dataplane/protocol/limits.js';
 import { routerRoutes } from '../../dataplane/router/router-routes.js';
+import { OPEN_PATHS } from '../../dataplane/security/client-tokens.js';
 
 const OPERATION_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
@@ -83,6 +84,19 @@ describe('openapi.yaml', () => {
       const body = paths[path]?.post as { requestBody: { content: { 'application/json': { schema: { properties: Record<string, unknown> } } } } };
       expect(body.requestBody.content['application/json'].schema.properties[field], path).to.include({ minItems: 1, maxItems: MAX_BATCH_KEYS });
     }
+  });
+
+  it('declares the bearer scheme as optional (client auth is off by default), and no scheme on the paths client auth leaves open', () => {
+    const document = loadOpenApi() as unknown as {
+      security?: unknown;
+      components: { securitySchemes?: Record<string, { type?: string; scheme?: string; description?: string }> };
+      paths: Record<string, Record<string, { security?: unknown }>>;
+    };
+    expect(document.components.securitySchemes?.['bearerAuth']).to.include({ type: 'http', scheme: 'bearer' });
+    expect(document.components.securitySchemes?.['bearerAuth']?.description).to.match(/only when\s+client auth is on/);
+    expect(document.security).to.deep.equal([{}, { bearerAuth: [] }]);
+    const open = Object.entries(document.paths).filter(([, item]) => Object.values(item).some((operation) => Array.isArray(operation.security) && operation.security.length === 0));
+    expect(open.map(([path]) => path).sort()).to.deep.equal([...OPEN_PATHS].sort());
   });
 
   it(`is served as JSON at GET ${OPENAPI_ROUTE}`, async () => {

@@ -73,6 +73,8 @@ describe('operator: the DistributedCache API (validation by the API server)', fu
       { autoscaling: { enabled: true }, servers: { resources: { requests: { memory: '1Gi' } } } },
       ['needs spec.servers.resources.requests.cpu'],
     ],
+    ['a tls block without secretName', 'tlsnone', { tls: {} }, ['spec.tls.secretName', 'Required value']],
+    ['a TLS Secret name no Secret can have', 'tlsbad', { tls: { secretName: 'Not_A_Name' } }, ['spec.tls.secretName', 'should match']],
     ['a name too long to prefix its children', 'a-name-that-is-far-too-long-for-the-children-x', {}, ['metadata.name', 'at most 42']],
   ];
   for (const [what, name, spec, parts] of invalid) {

@@ -4,14 +4,14 @@ import { expect } from 'chai';
 import { pino } from 'pino';
 import type { DistributedCache, DistributedCacheSpec, DistributedCacheStatus } from '../../../operator/api/distributed-cache.js';
 import { KubeApiError } from '../../../operator/kube/client.js';
-import type { ClusterState, ClusterWriter, EventRecorder, EventType } from '../../../operator/reconcile/ports.js';
-import { Reconciler, ReconcileError } from '../../../operator/reconcile/reconciler.js';
+import type { ClusterState, ClusterWriter, EventRecorder, EventType, SecretPresence } from '../../../operator/reconcile/ports.js';
+import { MISSING_SECRET_RECHECK_MS, Reconciler, ReconcileError } from '../../../operator/reconcile/reconciler.js';
 import type { ChildObject } from '../../../operator/resources/child-kinds.js';
 import { childKey } from '../../../operator/resources/desired-state.js';
 import { aCache, TEST_DEFAULTS } from '../../support/operator-fixtures.js';
 
 /** A cluster that stores what is applied (as the API server would, minus defaulting) and counts writes. */
-class MemoryCluster implements ClusterState, ClusterWriter, EventRecorder {
+class MemoryCluster implements ClusterState, ClusterWriter, SecretPresence, EventRecorder {
   readonly caches = new Map<string, DistributedCache>();
   readonly objects = new Map<string, ChildObject>();
   readonly writes: string[] = [];
@@ -48,6 +48,15 @@ class MemoryCluster implements ClusterState, ClusterWriter, EventRecorder {
     this.writes.push(`create ${key}`);
     this.createdOnly.set(key, structuredClone(object));
     return true;
+  }
+
+  /** Secrets the user made, by namespace/name; the operator can only ask whether one exists. */
+  readonly userSecrets = new Set<string>();
+  secretLookups = 0;
+
+  async secretExists(namespace: string, name: string): Promise<boolean> {
+    this.secretLookups++;
+    return this.userSecrets.has(`${namespace}/${name}`) || this.createdOnly.has(`Secret/${name}`);
   }
 
   async delete(object: ChildObject): Promise<void> {
@@ -95,6 +104,7 @@ function setUp(spec: DistributedCacheSpec = {}): { cluster: MemoryCluster; recon
   const reconciler = new Reconciler({
     state: cluster,
     writer: cluster,
+    secrets: cluster,
     events: cluster,
     defaults: TEST_DEFAULTS,
     logger: pino({ level: 'silent' }),
@@ -134,7 +144,7 @@ describe('operator reconcile: one DistributedCache', () => {
     const secret = cluster.createdOnly.get('Secret/demo-cluster-token');
     expect(secret?.['stringData']).to.deep.equal({ token: `token-${tokensMade}\n` });
     const restarted = new Reconciler({
-      state: cluster, writer: cluster, events: cluster, defaults: TEST_DEFAULTS, logger: pino({ level: 'silent' }), newToken: () => 'another-token',
+      state: cluster, writer: cluster, secrets: cluster, events: cluster, defaults: TEST_DEFAULTS, logger: pino({ level: 'silent' }), newToken: () => 'another-token',
     });
     cluster.takeWrites();
     await restarted.reconcile('shop/demo');
@@ -232,6 +242,38 @@ describe('operator reconcile: one DistributedCache', () => {
     await reconciler.reconcile('shop/demo').catch(() => undefined);
     const degraded = cluster.cache('shop', 'demo')?.status?.conditions?.find((c) => c.type === 'Degraded');
     expect(degraded?.message).to.equal('deployments.apps "demo-server" is forbidden: exceeded quota');
+  });
+
+  const degradedOf = (cluster: MemoryCluster) => cluster.cache('shop', 'demo')?.status?.conditions?.find((c) => c.type === 'Degraded');
+
+  it('reports Degraded (SecretMissing) while the TLS Secret does not exist, applies the routers all the same, and asks to look again', async () => {
+    const { cluster, reconciler } = setUp({ tls: { secretName: 'shop-tls' } });
+    const result = await reconciler.reconcile('shop/demo');
+    expect(result).to.deep.equal({ requeueAfterMs: MISSING_SECRET_RECHECK_MS });
+    expect(cluster.objects.has('Deployment/demo-client'), 'the routers wait for the Secret rather than not exist').to.equal(true);
+    expect(degradedOf(cluster)).to.deep.include({
+      status: 'True',
+      reason: 'SecretMissing',
+      message: 'Secret "shop-tls" (spec.tls.secretName) does not exist in namespace "shop": router pods cannot start until it is created',
+    });
+    expect(cluster.events.some((e) => e.type === 'Warning' && e.reason === 'SecretMissing')).to.equal(true);
+
+    cluster.userSecrets.add('shop/shop-tls');
+    expect(await reconciler.reconcile('shop/demo')).to.deep.equal({});
+    expect(degradedOf(cluster)).to.deep.include({ status: 'False', reason: 'AsExpected' });
+  });
+
+  it('names every missing Secret the spec refers to, the client tokens too', async () => {
+    const { cluster, reconciler } = setUp({ tls: { secretName: 'shop-tls' }, auth: { secretRef: { name: 'shop-clients' } } });
+    cluster.userSecrets.add('shop/shop-tls');
+    await reconciler.reconcile('shop/demo');
+    expect(degradedOf(cluster)?.message).to.equal('Secret "shop-clients" (spec.auth.secretRef.name) does not exist in namespace "shop": router pods cannot start until it is created');
+  });
+
+  it('asks about no Secret, and never asks to look again, when the spec names none', async () => {
+    const { cluster, reconciler } = setUp();
+    expect(await reconciler.reconcile('shop/demo')).to.deep.equal({});
+    expect(cluster.secretLookups).to.equal(0);
   });
 
   it('does nothing for a cache that is gone or being deleted', async () => {

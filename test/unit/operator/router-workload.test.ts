@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { V1Container } from '@kubernetes/client-node';
 import type { DistributedCacheSpec } from '../../../operator/api/distributed-cache.js';
 import { desiredRouterDeployment, desiredRouterHpa, desiredRouterService } from '../../../operator/resources/router-workload.js';
+import { desiredServerDeployment } from '../../../operator/resources/server-workload.js';
 import { contextFor, envOf } from '../../support/operator-fixtures.js';
 
 const deployment = (spec: DistributedCacheSpec = {}) => desiredRouterDeployment(contextFor(spec));
@@ -76,6 +77,51 @@ describe('operator resources: the routers', () => {
     expect(envOf(container(spec)).values['CLIENT_TOKENS_FILE']).to.equal('/etc/distributed-cache/client-tokens/tokens');
     const checksum = (s: DistributedCacheSpec) => deployment(s).spec?.template.metadata?.annotations?.['cache.distributed.dev/config-checksum'];
     expect(checksum(spec)).to.not.equal(checksum({}));
+  });
+
+  describe('with TLS on (spec.tls.secretName)', () => {
+    const tls: DistributedCacheSpec = { tls: { secretName: 'shop-tls' } };
+
+    it('mounts the kubernetes.io/tls Secret read-only as a directory, and points TLS_CERT_FILE and TLS_KEY_FILE into it', () => {
+      const pod = deployment(tls).spec?.template.spec;
+      expect(pod?.volumes?.find((v) => v.name === 'tls')).to.deep.equal({
+        name: 'tls',
+        secret: { secretName: 'shop-tls', items: [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }], defaultMode: 0o440 },
+      });
+      const mount = container(tls).volumeMounts?.find((m) => m.name === 'tls');
+      // A whole directory (no subPath), so the kubelet's updates of the Secret reach the files.
+      expect(mount).to.deep.equal({ name: 'tls', mountPath: '/etc/distributed-cache/tls', readOnly: true });
+      expect(envOf(container(tls)).values).to.deep.include({ TLS_CERT_FILE: '/etc/distributed-cache/tls/tls.crt', TLS_KEY_FILE: '/etc/distributed-cache/tls/tls.key' });
+    });
+
+    it('names its port https and probes /readyz and /healthz over HTTPS', () => {
+      const c = container(tls);
+      expect(c.ports).to.deep.equal([{ name: 'https', containerPort: 5000, protocol: 'TCP' }]);
+      expect(c.readinessProbe?.httpGet).to.deep.equal({ path: '/readyz', port: 'https', scheme: 'HTTPS' });
+      expect(c.livenessProbe?.httpGet).to.deep.equal({ path: '/healthz', port: 'https', scheme: 'HTTPS' });
+    });
+
+    it('gives the Service an https port with appProtocol https, aimed at the container port of that name', () => {
+      expect(desiredRouterService(contextFor(tls)).spec?.ports).to.deep.equal([
+        { name: 'https', port: 5000, targetPort: 'https', protocol: 'TCP', appProtocol: 'https' },
+      ]);
+    });
+
+    it('rolls the routers when TLS is turned on or the Secret changes name, and leaves the servers alone', () => {
+      const checksum = (s: DistributedCacheSpec) => deployment(s).spec?.template.metadata?.annotations?.['cache.distributed.dev/config-checksum'];
+      expect(checksum(tls)).to.not.equal(checksum({}));
+      expect(checksum(tls)).to.not.equal(checksum({ tls: { secretName: 'other-tls' } }));
+      const server = desiredServerDeployment(contextFor(tls)).spec?.template;
+      expect(server).to.deep.equal(desiredServerDeployment(contextFor()).spec?.template);
+    });
+  });
+
+  it('leaves TLS off by default: plain HTTP port, probes and Service, no tls volume, no TLS_* variables', () => {
+    const c = container();
+    expect(c.ports?.[0]?.name).to.equal('http');
+    expect(c.readinessProbe?.httpGet).to.deep.equal({ path: '/readyz', port: 'http' });
+    expect(envOf(c).values).to.not.have.any.keys('TLS_CERT_FILE', 'TLS_KEY_FILE');
+    expect(desiredRouterService(contextFor()).spec?.ports?.[0]).to.not.have.property('appProtocol');
   });
 
   it('leaves client auth off by default: no tokens volume, no CLIENT_TOKENS_FILE', () => {

@@ -192,6 +192,31 @@ describe('operator status: conditions from the observed workloads', () => {
     expect(s.conditions?.map((c) => c.observedGeneration)).to.deep.equal([7, 7, 7]);
   });
 
+  it('gives an https endpoint when the routers serve TLS', () => {
+    expect(status(all(1, 3, 1), { tls: { secretName: 'shop-tls' } }).endpoint).to.equal('https://demo-client.shop.svc:5000');
+  });
+
+  it('reports a missing Secret the spec names as Degraded (SecretMissing), after a failed apply but before a stuck rollout', () => {
+    const missing = [{ field: 'spec.tls.secretName', name: 'shop-tls' }];
+    const stuck = workload({ replicas: 1, ready: 0, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'too slow' }] });
+    const input = (reconcileError?: string) => ({
+      cache: aCache({ tls: { secretName: 'shop-tls' } }),
+      spec: resolved({ tls: { secretName: 'shop-tls' } }),
+      observed: { ...all(1, 3, 1), client: stuck },
+      missingSecrets: missing,
+      ...(reconcileError !== undefined ? { reconcileError } : {}),
+      now: NOW,
+    });
+    const degraded = (s: ReturnType<typeof computeStatus>) => s.conditions?.find((c) => c.type === 'Degraded');
+    expect(degraded(computeStatus(input()))).to.deep.include({
+      status: 'True',
+      reason: 'SecretMissing',
+      message: 'Secret "shop-tls" (spec.tls.secretName) does not exist in namespace "shop": router pods cannot start until it is created',
+    });
+    expect(degraded(computeStatus(input('quota exceeded')))?.reason).to.equal('ReconcileError');
+    expect(degraded(computeStatus({ ...input(), missingSecrets: [] }))?.reason).to.equal('ProgressDeadlineExceeded');
+  });
+
   it('omits ZooKeeper readiness for an existing ensemble', () => {
     expect(status(all(0, 3, 1), { zookeeper: { connectString: 'zk:2181' } }).zookeeper).to.deep.equal({ connectString: 'zk:2181' });
   });
