@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 MOCHA := node_modules/.bin/mocha
 
-.PHONY: help deps build run test test-unit test-dataplane test-contract test-history test-control-plane test-operator test-e2e e2e testenv testenv-down crd install deploy run-operator bench clean
+.PHONY: help deps build run test test-unit test-dataplane test-contract test-history test-monitoring test-control-plane test-operator test-helm test-e2e e2e testenv testenv-down k8s-schemas crd install deploy run-operator bench clean
 TESTENV_DIR ?= .tmp/testenv
 KUBECTL ?= kubectl
 
@@ -30,7 +30,7 @@ run: build
 	hack/run-local.sh
 
 test: build
-	$(MAKE) --no-print-directory test-unit test-dataplane test-contract test-history test-control-plane test-operator test-e2e
+	$(MAKE) --no-print-directory test-unit test-dataplane test-contract test-history test-monitoring test-control-plane test-operator test-helm test-e2e
 
 test-unit:
 	$(MOCHA) --config .mocharc.unit.json
@@ -50,6 +50,12 @@ test-history:
 	hack/build-porcupine.sh >/dev/null
 	$(MOCHA) --config .mocharc.history.json
 
+# promtool (hack/promtool, built once into ~/.cache; minutes when cold, outside mocha's timeouts) lints
+# a live server's, router's and the operator's /metrics, and checks and tests manifests/monitoring/alerts.yaml.
+test-monitoring:
+	hack/build-promtool.sh >/dev/null
+	$(MOCHA) --config .mocharc.monitoring.json
+
 # Builds the Kubernetes binaries from Go modules first (cached under ~/.cache; minutes when cold),
 # outside mocha's timeouts so that its progress shows.
 test-control-plane:
@@ -59,6 +65,19 @@ test-control-plane:
 test-operator:
 	hack/build-k8s.sh >/dev/null
 	$(MOCHA) --config .mocharc.operator.json
+
+# charts/distributed-cache: helm lint, helm template, the same objects as manifests/, and an install,
+# upgrade and uninstall on the real control plane. helm (hack/helm) is built into ~/.cache first.
+test-helm:
+	hack/build-k8s.sh >/dev/null
+	hack/build-helm.sh >/dev/null
+	$(MOCHA) --config .mocharc.helm.json
+
+# Regenerates operator/api/generated/kubernetes-schemas.ts (the Kubernetes types the CRD embeds) from a
+# real API server's OpenAPI; an operator test fails when the committed file differs from the live one.
+k8s-schemas: build
+	hack/build-k8s.sh >/dev/null
+	hack/gen-k8s-schemas.sh
 
 # Regenerates crds/ from operator/api (a unit test fails when the committed CRD is stale).
 crd: build

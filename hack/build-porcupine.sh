@@ -12,20 +12,15 @@
 # runs only `go version`, which keeps a cached run instant.
 set -euo pipefail
 
-MODULE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/porcupine" && pwd)"
-readonly MODULE_DIR
-readonly CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/distributed-cache/porcupine"
+HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+readonly HACK_DIR MODULE_DIR="$HACK_DIR/porcupine"
 readonly NAME=dcache-history-check
 
 die() { echo "build-porcupine: error: $*" >&2; exit 1; }
 say() { echo "build-porcupine: $*" >&2; }
-
-command -v go >/dev/null 2>&1 \
-  || die "'go' is not on PATH; install Go >= 1.26 (the module's go directive) to build $NAME"
-
-# The module pins everything; never let a parent go.work, a toolchain
-# download or a go.mod rewrite change what gets built.
-export GOTOOLCHAIN=local GOWORK=off CGO_ENABLED=0 GOFLAGS=-mod=readonly
+# shellcheck source-path=SCRIPTDIR source=lib/go-tool.sh
+source "$HACK_DIR/lib/go-tool.sh"
+go_tool_require_go "$NAME"
 
 cache_key() {
   local f
@@ -39,8 +34,8 @@ cache_key() {
   } | sha256sum | cut -c1-16
 }
 
-KEY="$(cache_key)"
-readonly BIN="$CACHE_ROOT/$KEY/$NAME"
+BIN="$GO_TOOL_CACHE_ROOT/porcupine/$(cache_key)/$NAME"
+readonly BIN
 
 if [[ "${1:-}" == "--print-path" ]]; then
   echo "$BIN"
@@ -49,23 +44,9 @@ elif [[ $# -gt 0 ]]; then
   die "unknown argument '$1' (usage: $0 [--print-path])"
 fi
 
-if [[ ! -x "$BIN" ]]; then
-  mkdir -p "${BIN%/*}"
-  # Concurrent callers wait for one build instead of racing on the rename.
-  exec 9>"${BIN%/*}/build.lock"
-  flock 9
-fi
-
 if [[ -x "$BIN" ]]; then
   say "$NAME already built: $BIN"
 else
-  say "building $NAME with $(go version | cut -d' ' -f3) into ${BIN%/*}"
-  # A temporary name, renamed when complete, so an interrupted build never
-  # leaves a truncated binary that the -x test above would accept.
-  (cd "$MODULE_DIR" && go build -trimpath -ldflags="-s -w" -o "$BIN.partial" .) \
-    || die "go build of $NAME failed (see output above)"
-  mv -f "$BIN.partial" "$BIN"
-  say "built $BIN"
+  go_tool_build "$NAME" "$MODULE_DIR" . "$BIN" -ldflags="-s -w"
 fi
-
 echo "$BIN"

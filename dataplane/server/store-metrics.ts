@@ -1,5 +1,5 @@
-// Store gauges, read from the store when Prometheus scrapes.
-import { Gauge } from 'prom-client';
+// Store metrics, read from the store when Prometheus scrapes.
+import { Counter, Gauge } from 'prom-client';
 import type { DataplaneMetrics } from '../observability/metrics.js';
 import type { VersionedStore } from '../store/versioned-store.js';
 
@@ -17,8 +17,15 @@ export function storeMetrics(store: VersionedStore, metrics: DataplaneMetrics): 
     name: 'dcache_store_max_bytes', help: 'MAX_MEMORY', registers,
     collect() { this.set(store.limits.maxBytes); },
   });
-  new Gauge({
-    name: 'dcache_store_evictions', help: 'Keys evicted by the LRU since start (a counter exposed as a gauge)', registers,
-    collect() { this.set(store.evictions); },
+  // The store keeps its own running count (the eviction path stays free of
+  // prom-client); each scrape adds what it grew by since the last one.
+  let reported = 0;
+  new Counter({
+    name: 'dcache_store_evictions_total', help: 'Keys evicted by the LRU since start', registers,
+    collect() {
+      const evictions = store.evictions;
+      this.inc(evictions - reported);
+      reported = evictions;
+    },
   });
 }

@@ -93,7 +93,9 @@ export function distributedCacheCrdYaml(): string {
   const header = '# Generated from operator/api/distributed-cache.ts by `make crd`. Do not edit by hand.\n';
   // dumpYaml serializes through the client's typed model (V1JSONSchemaProps
   // spells `enum` as `_enum`), so the wire-format object goes in through
-  // loadYaml, which reads JSON as the YAML it is.
+  // loadYaml, which reads JSON as the YAML it is. No line folding: Go's YAML
+  // parsers (kubectl's, kustomize's, Helm's) disagree on folded text with
+  // more-indented lines, such as the Kubernetes types' enum lists.
   const model = loadYaml<unknown>(JSON.stringify(distributedCacheCrd()));
-  return header + dumpYaml(model, { lineWidth: 120, noRefs: true });
+  return header + dumpYaml(model, { lineWidth: -1, noRefs: true });
 }

@@ -3,6 +3,7 @@
 // only the operator knows (its images, sizes derived from other fields).
 import { parseByteSize } from '../../dataplane/config/contract.js';
 import { specSchema, type DefaultedSpec, type NetworkPeer, type DistributedCacheSpec, type ResourceRequirements } from './distributed-cache.js';
+import { resolvePodSettings, type PodSettings } from './pod-settings.js';
 import { applyDefaults } from './schema.js';
 
 /** What the operator fills in that the schema cannot. */
@@ -20,6 +21,8 @@ export interface OperatorDefaults {
 export const DEFAULT_ZOOKEEPER_IMAGE = 'zookeeper:3.9';
 export const DEFAULT_ZOOKEEPER_REPLICAS = 1;
 export const DEFAULT_ZOOKEEPER_STORAGE = '1Gi';
+/** Sized for the fixed 256 MB JVM heap (ZK_SERVER_HEAP) plus the JVM's own memory. */
+export const DEFAULT_ZOOKEEPER_RESOURCES: Resources = { requests: { cpu: '100m', memory: '384Mi' }, limits: { memory: '512Mi' } };
 
 /** Requests and limits as the API server stores them: string quantities. */
 export interface Resources {
@@ -29,7 +32,14 @@ export interface Resources {
 
 export type ZooKeeperSettings =
   | { mode: 'external'; connectString: string }
-  | { mode: 'managed'; replicas: number; image: string; storage: { size: string; storageClassName?: string } };
+  | {
+      mode: 'managed';
+      replicas: number;
+      image: string;
+      storage: { size: string; storageClassName?: string };
+      resources: Resources;
+      pod: PodSettings;
+    };
 
 export interface ResolvedSpec {
   image: string;
@@ -43,12 +53,14 @@ export interface ResolvedSpec {
     maxEntries?: number;
     drainTimeoutSeconds: number;
     resources: Resources;
+    pod: PodSettings;
   };
   clients: {
     replicas: number;
     resources: Resources;
     service: DefaultedSpec['clients']['service'];
     autoscaling: DefaultedSpec['clients']['autoscaling'];
+    pod: PodSettings;
   };
   zookeeper: ZooKeeperSettings;
   autoscaling: DefaultedSpec['autoscaling'];
@@ -57,6 +69,15 @@ export interface ResolvedSpec {
   clientTokensSecret: string | undefined;
   /** The kubernetes.io/tls Secret the routers serve HTTPS with; undefined: plain HTTP. */
   tlsSecret: string | undefined;
+  /** Keys (or prefixes ending in /) of the cache's labels and annotations its children carry too. */
+  propagate: { labels: string[]; annotations: string[] };
+  /** spec.monitoring: whether to keep a PodMonitor, and how it verifies HTTPS routers. */
+  monitoring: MonitoringSettings;
+}
+
+export interface MonitoringSettings {
+  enabled: boolean;
+  tlsConfig?: NonNullable<DefaultedSpec['monitoring']>['tlsConfig'];
 }
 
 /** Undefined clientFrom: the routers' public port is open to anyone. */
@@ -121,6 +142,8 @@ export function resolveSpec(spec: DistributedCacheSpec | undefined, defaults: Op
             size: zk.storage?.size ?? DEFAULT_ZOOKEEPER_STORAGE,
             ...(zk.storage?.storageClassName !== undefined ? { storageClassName: zk.storage.storageClassName } : {}),
           },
+          resources: toResources(zk.resources, structuredClone(DEFAULT_ZOOKEEPER_RESOURCES)),
+          pod: resolvePodSettings(zk),
         };
   return {
     image: s.image ?? defaults.dataplaneImage,
@@ -137,12 +160,14 @@ export function resolveSpec(spec: DistributedCacheSpec | undefined, defaults: Op
         requests: { cpu: '250m', memory: serverMemory },
         limits: { memory: serverMemory },
       }),
+      pod: resolvePodSettings(s.servers),
     },
     clients: {
       replicas: s.clients.replicas,
       resources: toResources(s.clients.resources, { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } }),
       service: s.clients.service,
       autoscaling: s.clients.autoscaling,
+      pod: resolvePodSettings(s.clients),
     },
     zookeeper,
     autoscaling: s.autoscaling,
@@ -153,5 +178,10 @@ export function resolveSpec(spec: DistributedCacheSpec | undefined, defaults: Op
     },
     clientTokensSecret: s.auth?.secretRef?.name,
     tlsSecret: s.tls?.secretName,
+    propagate: { labels: [...(s.propagateLabels ?? [])], annotations: [...(s.propagateAnnotations ?? [])] },
+    monitoring: {
+      enabled: s.monitoring?.enabled ?? false,
+      ...(s.monitoring?.tlsConfig !== undefined ? { tlsConfig: s.monitoring.tlsConfig } : {}),
+    },
   };
 }

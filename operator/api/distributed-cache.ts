@@ -14,6 +14,7 @@ import {
   type InputOf,
 } from './schema.js';
 import { peersOf } from './network-peer.js';
+import { POD_SETTING_FIELDS, podSettingsProperties } from './pod-settings.js';
 
 export const GROUP = 'cache.distributed.dev';
 export const VERSION = 'v1alpha1';
@@ -41,6 +42,9 @@ const BYTE_SIZE_PATTERN = '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$';
 
 const MAX_REPLICAS = 100;
 
+/** spec.zookeeper fields that shape the ensemble the operator runs, so meaningless beside connectString. */
+const MANAGED_ZOOKEEPER_FIELDS = ['image', 'storage', 'resources', ...POD_SETTING_FIELDS] as const;
+
 /** An object name such as a Secret's (RFC 1123 subdomain). */
 const DNS_SUBDOMAIN_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
 
@@ -60,7 +64,7 @@ function resources(description: string) {
 
 function autoscaling(who: string, defaults: { min: number; max: number }, path: string) {
   return object({
-    description: `A HorizontalPodAutoscaler (autoscaling/v2) for the ${who}, on their average CPU utilisation.`,
+    description: `A HorizontalPodAutoscaler (autoscaling/v2) for the ${who}, on their average CPU utilisation, and memory utilisation when targetMemoryUtilizationPercentage is set.`,
     default: {},
     properties: {
       enabled: boolean({ description: `Whether an HPA scales the ${who}.`, default: false }),
@@ -85,6 +89,14 @@ function autoscaling(who: string, defaults: { min: number; max: number }, path: 
         maximum: 100,
         default: 70,
       }),
+      targetMemoryUtilizationPercentage: integer({
+        description:
+          'The average memory utilisation, in percent of the memory request, that the HPA aims for, beside CPU (the HPA follows whichever metric wants more pods). Left out: CPU only. ' +
+          'Keep it below the share of the request at which servers start evicting (docs/operator.md, "Autoscaling on memory").',
+        format: 'int32',
+        minimum: 1,
+        maximum: 100,
+      }),
       scaleDownStabilizationWindowSeconds: integer({
         description:
           `How long the HPA looks back before it removes ${who}: it scales down only to the highest count it wanted in this window. ` +
@@ -107,17 +119,38 @@ function autoscaling(who: string, defaults: { min: number; max: number }, path: 
 }
 
 /**
- * HPA on CPU needs a CPU request, when the user sets resources at all. `self`
- * is the object holding both the autoscaling block and the tier.
+ * HPA on a resource needs a request of it, when the user sets resources at
+ * all (left out, the operator's defaults request both). `self` is the object
+ * holding both the autoscaling block and the tier.
  */
-function cpuRequestRule(autoscalingField: string, tierField: string, tier: string) {
-  const enabled = `has(self.${autoscalingField}) && has(self.${autoscalingField}.enabled) && self.${autoscalingField}.enabled`;
+function requestRule(resource: 'cpu' | 'memory', autoscalingField: string, tierField: string, tier: string) {
+  const on = `has(self.${autoscalingField}) && has(self.${autoscalingField}.enabled) && self.${autoscalingField}.enabled`;
+  // CPU is always a target; memory only when its target is set.
+  const enabled = resource === 'cpu' ? on : `${on} && has(self.${autoscalingField}.targetMemoryUtilizationPercentage)`;
   const resources = tierField === '' ? 'self.resources' : `self.${tierField}.resources`;
   const hasResources = tierField === '' ? 'has(self.resources)' : `has(self.${tierField}) && has(${resources})`;
+  const what = resource === 'cpu' ? 'CPU' : 'Memory';
   return {
-    rule: `!(${enabled}) || !(${hasResources}) || (has(${resources}.requests) && 'cpu' in ${resources}.requests)`,
-    message: `CPU autoscaling of the ${tier} needs spec.${tier}.resources.requests.cpu (the HPA measures utilisation against it); set it, or leave spec.${tier}.resources out to get the operator's defaults`,
+    rule: `!(${enabled}) || !(${hasResources}) || (has(${resources}.requests) && '${resource}' in ${resources}.requests)`,
+    message: `${what} autoscaling of the ${tier} needs spec.${tier}.resources.requests.${resource} (the HPA measures utilisation against it); set it, or leave spec.${tier}.resources out to get the operator's defaults`,
   };
+}
+
+/** Keys of the cache's own labels or annotations that its children carry too (operator/resources/propagation.ts). */
+function propagationList(what: 'label' | 'annotation', always: string) {
+  return arrayOf(
+    string({
+      description: `A ${what} key (e.g. team), or a prefix ending in / (e.g. billing.example.com/) that matches every key under it.`,
+      minLength: 1,
+      maxLength: 317,
+    }),
+    {
+      description:
+        `Which of this DistributedCache's own ${what}s every object the operator creates carries too (in its metadata; pod templates take spec.<tier>.pod${what === 'label' ? 'Labels' : 'Annotations'} instead, so that editing the cache never rolls its pods). ${always} ` +
+        "Never copied: the operator's own labels, cache.distributed.dev/, kubectl.kubernetes.io/ (last-applied) and meta.helm.sh/ keys.",
+      maxItems: 32,
+    },
+  );
 }
 
 export const specSchema = object({
@@ -182,6 +215,11 @@ export const specSchema = object({
         resources: resources(
           "Each server's CPU and memory. When left out: a 250m CPU request, and memory of 1.5 x maxMemory + 128Mi as request and limit.",
         ),
+        ...podSettingsProperties(
+          'spec.servers',
+          'servers',
+          'servers spread across zones (topology.kubernetes.io/zone) and across nodes (kubernetes.io/hostname), maxSkew 1, ScheduleAnyway',
+        ),
       },
     }),
     clients: object({
@@ -211,6 +249,10 @@ export const specSchema = object({
               minimum: 30000,
               maximum: 32767,
             }),
+            annotations: mapOf(string({ description: 'An annotation value.' }), {
+              description:
+                "Annotations on the Service, e.g. a cloud load balancer's settings (service.beta.kubernetes.io/aws-load-balancer-internal).",
+            }),
           },
           rules: [
             {
@@ -221,8 +263,9 @@ export const specSchema = object({
           ],
         }),
         autoscaling: autoscaling('routers', { min: 1, max: 5 }, 'spec.clients.autoscaling'),
+        ...podSettingsProperties('spec.clients', 'routers', 'routers spread across nodes (kubernetes.io/hostname), maxSkew 1, ScheduleAnyway'),
       },
-      rules: [cpuRequestRule('autoscaling', '', 'clients')],
+      rules: [requestRule('cpu', 'autoscaling', '', 'clients'), requestRule('memory', 'autoscaling', '', 'clients')],
     }),
     zookeeper: object({
       description:
@@ -263,6 +306,14 @@ export const specSchema = object({
             },
           ],
         }),
+        resources: resources(
+          "Each member's CPU and memory. When left out: 100m CPU and 384Mi memory requested, 512Mi memory limit. The JVM heap is 256 MB (ZK_SERVER_HEAP), so keep the memory limit well above that.",
+        ),
+        ...podSettingsProperties(
+          'spec.zookeeper',
+          'ZooKeeper members',
+          'members spread across nodes (kubernetes.io/hostname), maxSkew 1, ScheduleAnyway',
+        ),
       },
       rules: [
         {
@@ -271,9 +322,8 @@ export const specSchema = object({
             'spec.zookeeper: set either connectString (an existing ensemble) or replicas (an ensemble the operator runs), not both',
         },
         {
-          rule: '!has(self.connectString) || (!has(self.image) && !has(self.storage))',
-          message:
-            'spec.zookeeper.image and spec.zookeeper.storage apply only to an ensemble the operator runs; remove them when connectString is set',
+          rule: `!has(self.connectString) || !(${MANAGED_ZOOKEEPER_FIELDS.map((field) => `has(self.${field})`).join(' || ')})`,
+          message: `spec.zookeeper.${MANAGED_ZOOKEEPER_FIELDS.join(', ')} apply only to an ensemble the operator runs; remove them when connectString is set`,
         },
       ],
     }),
@@ -302,6 +352,39 @@ export const specSchema = object({
         }),
       },
     }),
+    monitoring: object({
+      description:
+        "Metrics scraping by the Prometheus Operator. When enabled and the cluster serves monitoring.coreos.com/v1 PodMonitors, the operator keeps a PodMonitor named after the cache over its server and router pods; when that API is missing, the MonitoringReady condition says so and the rest of the cache is unaffected.",
+      properties: {
+        enabled: boolean({ description: 'Whether the operator creates the PodMonitor.', default: false }),
+        tlsConfig: object({
+          description:
+            "How Prometheus verifies the routers' certificate when spec.tls is set (routers then serve /metrics over HTTPS only). Left out: it verifies against its own trusted CAs, which a private CA fails.",
+          properties: {
+            caSecret: object({
+              description: "A Secret in the cache's namespace holding the CA that signed the routers' certificate (cert-manager writes it as ca.crt beside tls.crt).",
+              required: ['name'],
+              properties: {
+                name: string({ description: 'The Secret name.', minLength: 1, maxLength: 253, pattern: DNS_SUBDOMAIN_PATTERN }),
+                key: string({ description: 'The key holding the CA certificate (PEM).', minLength: 1, default: 'ca.crt' }),
+              },
+            }),
+            serverName: string({
+              description:
+                "The name the routers' certificate must carry. Defaults to the client Service's DNS name, <name>-client.<namespace>.svc, since Prometheus scrapes pods by IP.",
+              minLength: 1,
+              maxLength: 253,
+            }),
+            insecureSkipVerify: boolean({
+              description: "Scrape the routers without verifying their certificate at all. Only if you accept that; off by default.",
+              default: false,
+            }),
+          },
+        }),
+      },
+    }),
+    propagateLabels: propagationList('label', 'app.kubernetes.io/part-of is always copied.'),
+    propagateAnnotations: propagationList('annotation', 'None is copied unless listed.'),
     networkPolicy: object({
       description:
         'NetworkPolicies (ingress) for the cache pods: servers take traffic only from this cache\'s routers and servers, ZooKeeper only from this cache\'s pods and its members, routers from anywhere or clientFrom.',
@@ -317,14 +400,14 @@ export const specSchema = object({
       },
     }),
   },
-  rules: [cpuRequestRule('autoscaling', 'servers', 'servers')],
+  rules: [requestRule('cpu', 'autoscaling', 'servers', 'servers'), requestRule('memory', 'autoscaling', 'servers', 'servers')],
 });
 
 const conditionSchema = object({
   description: 'A condition, as in the Kubernetes API conventions.',
   required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'],
   properties: {
-    type: string({ description: 'Ready, Progressing or Degraded.', maxLength: 316 }),
+    type: string({ description: 'Ready, Progressing, Degraded, or MonitoringReady.', maxLength: 316 }),
     status: oneOf(['True', 'False', 'Unknown'] as const, { description: 'Whether the condition holds.' }),
     reason: string({ description: 'A CamelCase word for why, for programs.', maxLength: 1024 }),
     message: string({ description: 'Why, for people.', maxLength: 32768 }),
@@ -361,7 +444,7 @@ export const statusSchema = object({
     }),
     endpoint: string({ description: 'The URL of the public API inside the cluster (the client Service).' }),
     conditions: arrayOf(conditionSchema, {
-      description: 'Ready (the cache serves with every desired pod ready), Progressing (a change is rolling out) and Degraded (something needs attention).',
+      description: 'Ready (the cache serves with every desired pod ready), Progressing (a change is rolling out) and Degraded (something needs attention); MonitoringReady (its PodMonitor is in place) while spec.monitoring.enabled is true.',
       maxItems: 8,
       mapKeys: ['type'],
     }),

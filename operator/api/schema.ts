@@ -36,6 +36,7 @@ export interface JsonSchema {
   'x-kubernetes-int-or-string'?: true;
   'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
   'x-kubernetes-list-map-keys'?: string[];
+  'x-kubernetes-map-type'?: 'atomic' | 'granular';
   'x-kubernetes-validations'?: ValidationRule[];
 }
 
@@ -204,6 +205,14 @@ export function arrayOf<S extends AnySchema>(
       ? { 'x-kubernetes-list-type': 'map' as const, 'x-kubernetes-list-map-keys': options.mapKeys }
       : {}),
   };
+}
+
+/**
+ * A schema written elsewhere (the Kubernetes API's own types, generated into
+ * operator/api/generated/), typed as `T` and described for where it is used.
+ */
+export function adopted<T>(schema: JsonSchema, options: Common): Schema<T, T, false> {
+  return { ...structuredClone(schema), ...common(options) };
 }
 
 /**

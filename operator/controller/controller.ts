@@ -6,6 +6,7 @@ import type { OperatorDefaults } from '../api/defaults.js';
 import { GROUP, KIND, type DistributedCache } from '../api/distributed-cache.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import { apiClusterWriter, apiSecretPresence, informerClusterState, type WatchedScope } from '../kube/cluster.js';
+import { apiPodMonitorLookup } from '../kube/pod-monitors.js';
 import { resourceType } from '../kube/resource-types.js';
 import type { OperatorMetrics } from '../observability/metrics.js';
 import type { EventRecorder } from '../reconcile/ports.js';
@@ -80,6 +81,7 @@ export class Controller {
       state: informerClusterState(this.scopes),
       writer: apiClusterWriter(client),
       secrets: apiSecretPresence(client),
+      podMonitors: apiPodMonitorLookup(client),
       events: options.events,
       defaults: options.defaults,
       logger,

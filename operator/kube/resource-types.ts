@@ -1,6 +1,7 @@
 // Where each kind the operator touches lives in the API (no discovery needed:
 // the set is fixed and small).
 import { API_VERSION, KIND, PLURAL } from '../api/distributed-cache.js';
+import { POD_MONITOR_API_VERSION, POD_MONITOR_KIND, POD_MONITOR_PLURAL } from '../resources/pod-monitor.js';
 
 export interface ResourceType {
   apiVersion: string;
@@ -18,6 +19,8 @@ const TYPES = [
   { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', namespaced: true },
   { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', namespaced: true },
   { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', plural: 'networkpolicies', namespaced: true },
+  // Served only where the Prometheus Operator's CRDs are installed (spec.monitoring).
+  { apiVersion: POD_MONITOR_API_VERSION, kind: POD_MONITOR_KIND, plural: POD_MONITOR_PLURAL, namespaced: true },
   { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases', namespaced: true },
   { apiVersion: 'events.k8s.io/v1', kind: 'Event', plural: 'events', namespaced: true },
 ] as const satisfies readonly ResourceType[];

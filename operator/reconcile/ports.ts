@@ -31,6 +31,17 @@ export interface SecretPresence {
 }
 
 /**
+ * PodMonitors, which exist only where the Prometheus Operator's CRDs are
+ * installed: no informer can wait for them, so the reconciler asks.
+ */
+export interface PodMonitorLookup {
+  /** Whether the API server serves monitoring.coreos.com/v1 PodMonitors now; rejects when it cannot tell. */
+  served(): Promise<boolean>;
+  /** The PodMonitor of that name, if there is one. */
+  get(namespace: string, name: string): Promise<ChildObject | undefined>;
+}
+
+/**
  * A write failure that carries the API server's own words for people; the
  * conditions quote `detail` rather than the whole error message.
  */

@@ -9,19 +9,22 @@ import type { Condition, DistributedCache } from '../api/distributed-cache.js';
 import type { ChildObject } from '../resources/child-kinds.js';
 import { desiredClusterTokenSecret, newClusterToken } from '../resources/cluster-token.js';
 import { cacheContext } from '../resources/context.js';
-import { childKey, desiredChildren } from '../resources/desired-state.js';
+import { childKey, desiredChildren, withAppliedHash } from '../resources/desired-state.js';
 import { canonicalJson } from '../resources/hash.js';
 import { childNames } from '../resources/names.js';
+import { desiredPodMonitor, isOwnedPodMonitor } from '../resources/pod-monitor.js';
 import { userSecretsOf, type UserSecret } from '../resources/user-secrets.js';
-import { CONDITION, transitions } from '../status/conditions.js';
+import { CONDITION, findCondition, transitions } from '../status/conditions.js';
+import type { MonitoringOutcome } from '../status/monitoring.js';
 import { computeStatus } from '../status/status.js';
 import { applyReason } from './drift.js';
-import type { ClusterState, ClusterWriter, EventRecorder, ExplainedFailure, SecretPresence, WriteObserver } from './ports.js';
+import type { ClusterState, ClusterWriter, EventRecorder, ExplainedFailure, PodMonitorLookup, SecretPresence, WriteObserver } from './ports.js';
 
 export interface ReconcilerDeps {
   state: ClusterState;
   writer: ClusterWriter;
   secrets: SecretPresence;
+  podMonitors: PodMonitorLookup;
   events: EventRecorder;
   defaults: OperatorDefaults;
   logger: Logger;
@@ -36,6 +39,13 @@ export interface ReconcilerDeps {
  * missing: nothing else would tell, since the operator may not watch Secrets.
  */
 export const MISSING_SECRET_RECHECK_MS = 10_000;
+
+/**
+ * How soon a cache that wants a PodMonitor is looked at again while the
+ * cluster does not serve PodMonitors: the operator does not watch CRDs, so
+ * this is how installing the Prometheus Operator's CRDs later is noticed.
+ */
+export const MISSING_POD_MONITOR_CRD_RECHECK_MS = 15_000;
 
 /** Done, or done for now and to be looked at again after a delay. */
 export interface ReconcileResult {
@@ -78,8 +88,9 @@ export class Reconciler {
    * Resolves once the cache is as its spec asks, as far as one pass can take
    * it; rejects (and the key is retried with backoff) when a write failed.
    * Everything the status depends on is watched, so a change in it queues the
-   * key again, except a missing Secret the spec names: then it asks to be
-   * requeued after MISSING_SECRET_RECHECK_MS.
+   * key again, except a missing Secret the spec names and a missing PodMonitor
+   * CRD: then it asks to be requeued after MISSING_SECRET_RECHECK_MS or
+   * MISSING_POD_MONITOR_CRD_RECHECK_MS, whichever is sooner.
    */
   async reconcile(key: string): Promise<ReconcileResult> {
     const { namespace, name } = splitKey(key);
@@ -97,11 +108,61 @@ export class Reconciler {
     await this.ensureClusterToken(cache, spec, failures);
     await this.applyChildren(cache, desired, current, failures);
     await this.deleteUnwanted(cache, desired, current, failures);
+    const monitoring = await this.reconcileMonitoring(cache, spec, failures);
     const missingSecrets = await this.missingSecrets(cache, spec);
-    await this.writeStatus(cache, spec, current, failures, missingSecrets);
+    await this.writeStatus(cache, spec, current, failures, missingSecrets, monitoring);
 
     if (failures.length > 0) throw new ReconcileError(`${namespace}/${name}: ${failures.map(describe).join('; ')}`, failures);
-    return missingSecrets.length > 0 ? { requeueAfterMs: MISSING_SECRET_RECHECK_MS } : {};
+    const delays = [
+      ...(missingSecrets.length > 0 ? [MISSING_SECRET_RECHECK_MS] : []),
+      ...(monitoring?.state === 'crdMissing' ? [MISSING_POD_MONITOR_CRD_RECHECK_MS] : []),
+    ];
+    return delays.length > 0 ? { requeueAfterMs: Math.min(...delays) } : {};
+  }
+
+  /**
+   * Keeps the PodMonitor while spec.monitoring is on and the cluster serves
+   * PodMonitors, and removes it once monitoring is off. No informer watches
+   * PodMonitors (one could not start without the CRD), so it asks the API
+   * server; while monitoring is off it asks only if the status still carries
+   * MonitoringReady, i.e. if a PodMonitor may be left to remove.
+   * Undefined: monitoring is off and nothing is left to do.
+   */
+  private async reconcileMonitoring(cache: DistributedCache, spec: ResolvedSpec, failures: unknown[]): Promise<MonitoringOutcome | undefined> {
+    const { podMonitors, writer, logger, observer, events } = this.deps;
+    const desired = desiredPodMonitor(cacheContext(cache, spec));
+    const wasOn = findCondition(cache.status?.conditions, CONDITION.monitoringReady) !== undefined;
+    if (desired === undefined && !wasOn) return undefined;
+    const where = `${cache.metadata.namespace}/${cache.metadata.name}`;
+    try {
+      // Without the CRD no PodMonitor can exist: nothing to create or remove.
+      if (!(await podMonitors.served())) return desired === undefined ? undefined : { state: 'crdMissing' };
+      const found = await podMonitors.get(cache.metadata.namespace, childNames(cache.metadata.name).podMonitor);
+      const owned = isOwnedPodMonitor(found, cache.metadata.uid) ? found : undefined;
+      if (desired === undefined) {
+        if (owned !== undefined) {
+          await writer.delete(owned);
+          observer?.deleted(owned.kind);
+          logger.info({ cache: where, child: childKey(owned) }, 'deleted what is no longer wanted');
+          events.record(cache, 'Normal', 'Deleted', `deleted ${owned.kind} ${owned.metadata.name}, which the spec no longer asks for`);
+        }
+        return undefined;
+      }
+      const wanted = withAppliedHash(desired);
+      const reason = applyReason(wanted, owned);
+      if (reason !== undefined) {
+        const { created } = await writer.apply(wanted);
+        observer?.applied(wanted.kind, reason);
+        logger.info({ cache: where, child: childKey(wanted), reason }, 'applied');
+        if (created) events.record(cache, 'Normal', 'Created', `created ${wanted.kind} ${wanted.metadata.name}`);
+      }
+      return { state: 'applied', podMonitor: wanted.metadata.name };
+    } catch (error) {
+      failures.push(error);
+      logger.warn({ cache: where, err: error }, 'the PodMonitor could not be brought in line');
+      // Kept even while monitoring is off, so that the next try still knows a PodMonitor may be left.
+      return { state: 'failed', message: describe(error) };
+    }
   }
 
   /**
@@ -188,6 +249,7 @@ export class Reconciler {
     current: Map<string, ChildObject>,
     failures: unknown[],
     missingSecrets: readonly UserSecret[],
+    monitoring: MonitoringOutcome | undefined,
   ): Promise<void> {
     const names = childNames(cache.metadata.name);
     const workload = <T>(kind: string, childName: string) => current.get(`${kind}/${childName}`) as T | undefined;
@@ -201,6 +263,7 @@ export class Reconciler {
       },
       ...(failures.length > 0 ? { reconcileError: failures.map(describe).join('; ') } : {}),
       missingSecrets,
+      ...(monitoring !== undefined ? { monitoring } : {}),
       now: this.now(),
     });
     if (canonicalJson(status) === canonicalJson(cache.status ?? {})) return;

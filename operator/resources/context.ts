@@ -3,6 +3,7 @@
 import type { DistributedCache } from '../api/distributed-cache.js';
 import type { ResolvedSpec } from '../api/defaults.js';
 import type { ChildObject } from './child-kinds.js';
+import { ALWAYS_PROPAGATED_LABELS, propagatedEntries } from './propagation.js';
 import { ZOOKEEPER_PORT, childLabels, childNames, dataplaneCacheName, ownerReference, type ChildNames, type Component } from './names.js';
 
 export interface CacheContext {
@@ -16,11 +17,16 @@ export function cacheContext(cache: DistributedCache, spec: ResolvedSpec): Cache
   return { cache, spec, names: childNames(cache.metadata.name), namespace: cache.metadata.namespace };
 }
 
+/** The operator's labels win over propagated ones; annotations appear only when some propagate. */
 export function childMetadata(ctx: CacheContext, name: string, component: Component): ChildObject['metadata'] {
+  const { labels, annotations } = ctx.cache.metadata;
+  const propagatedLabels = propagatedEntries(labels, [...ALWAYS_PROPAGATED_LABELS, ...ctx.spec.propagate.labels]);
+  const propagatedAnnotations = propagatedEntries(annotations, ctx.spec.propagate.annotations);
   return {
     name,
     namespace: ctx.namespace,
-    labels: childLabels(ctx.cache.metadata.name, component),
+    labels: { ...propagatedLabels, ...childLabels(ctx.cache.metadata.name, component) },
+    ...(Object.keys(propagatedAnnotations).length > 0 ? { annotations: propagatedAnnotations } : {}),
     ownerReferences: [ownerReference(ctx.cache)],
   };
 }

@@ -10,11 +10,13 @@ import type {
 } from '@kubernetes/client-node';
 import { DEFAULT_PORT, parseByteSize, POD_IP_ENV, SETTINGS, type Role } from '../../dataplane/config/contract.js';
 import type { Resources } from '../api/defaults.js';
+import type { PodSettings } from '../api/pod-settings.js';
 import { CLIENT_TOKENS_FILE_PATH, CLIENT_TOKENS_VOLUME_MOUNT, clientTokensVolume } from './client-tokens.js';
 import { CLUSTER_TOKEN_FILE_PATH, CLUSTER_TOKEN_VOLUME_MOUNT, clusterTokenVolume } from './cluster-token.js';
 import { cacheNameOf, zookeeperConnectString, type CacheContext } from './context.js';
 import { contentHash } from './hash.js';
-import { ANNOTATION, childLabels, selectorLabels } from './names.js';
+import { ANNOTATION, childLabels } from './names.js';
+import { podPlacement, podTemplateAnnotations, podTemplateLabels } from './pod-placement.js';
 import { TLS_CERT_FILE_PATH, TLS_KEY_FILE_PATH, TLS_VOLUME_MOUNT, tlsVolume } from './tls.js';
 
 /** The uid and gid of the image's user (the Dockerfile's USER). */
@@ -36,6 +38,8 @@ export interface DataplanePodConfig {
   /** Plain environment variables, by name. */
   env: Record<string, string>;
   resources: Resources;
+  /** Scheduling and extra pod metadata (spec.servers / spec.clients pod settings). */
+  pod: PodSettings;
   terminationGracePeriodSeconds: number;
   /** Routers with client auth on: the Secret of bearer tokens they mount. */
   clientTokensSecret?: string;
@@ -53,7 +57,8 @@ function nodeOptionsFor(resources: Resources): string | undefined {
 
 export function dataplanePodConfig(ctx: CacheContext, role: Role): DataplanePodConfig {
   const { spec } = ctx;
-  const resources = role === 'server' ? spec.servers.resources : spec.clients.resources;
+  const tier = role === 'server' ? spec.servers : spec.clients;
+  const resources = tier.resources;
   const env: Record<string, string> = {
     [SETTINGS.port.env]: String(DEFAULT_PORT[role]),
     [SETTINGS.zkConnect.env]: zookeeperConnectString(ctx),
@@ -84,6 +89,7 @@ export function dataplanePodConfig(ctx: CacheContext, role: Role): DataplanePodC
     imagePullSecrets: spec.imagePullSecrets,
     env,
     resources,
+    pod: tier.pod,
     // Servers hand their keys off before exiting; the kubelet must not cut that short.
     terminationGracePeriodSeconds:
       role === 'server' ? spec.servers.drainTimeoutSeconds + TERMINATION_GRACE_BEYOND_DRAIN_SECONDS : 30,
@@ -150,8 +156,8 @@ export function dataplanePodTemplate(ctx: CacheContext, config: DataplanePodConf
   const component = config.role;
   return {
     metadata: {
-      labels: childLabels(ctx.cache.metadata.name, component),
-      annotations: { [ANNOTATION.configChecksum]: contentHash(config) },
+      labels: podTemplateLabels(config.pod, childLabels(ctx.cache.metadata.name, component)),
+      annotations: podTemplateAnnotations(config.pod, { [ANNOTATION.configChecksum]: contentHash(config) }),
     },
     spec: {
       containers: [container(config)],
@@ -163,15 +169,7 @@ export function dataplanePodTemplate(ctx: CacheContext, config: DataplanePodConf
       ],
       terminationGracePeriodSeconds: config.terminationGracePeriodSeconds,
       securityContext: podSecurityContext(DATAPLANE_UID),
-      // Copies of a key live on different servers; on different nodes too, when the scheduler can.
-      topologySpreadConstraints: [
-        {
-          maxSkew: 1,
-          topologyKey: 'kubernetes.io/hostname',
-          whenUnsatisfiable: 'ScheduleAnyway',
-          labelSelector: { matchLabels: selectorLabels(ctx.cache.metadata.name, component) },
-        },
-      ],
+      ...podPlacement(config.pod, ctx.cache.metadata.name, component),
       enableServiceLinks: false,
     },
   };

@@ -40,6 +40,8 @@ export interface ChildNames {
   client: string;
   /** The Secret holding the cluster token (created once, never rewritten). */
   clusterToken: string;
+  /** The PodMonitor over the server and router pods (spec.monitoring). */
+  podMonitor: string;
 }
 
 export function childNames(cacheName: string): ChildNames {
@@ -49,6 +51,7 @@ export function childNames(cacheName: string): ChildNames {
     server: `${cacheName}-server`,
     client: `${cacheName}-client`,
     clusterToken: `${cacheName}-cluster-token`,
+    podMonitor: cacheName,
   };
 }
 

@@ -3,6 +3,7 @@
 // it, and an HPA on the Deployment when spec.clients.autoscaling is on.
 import type { Deployment, HorizontalPodAutoscaler, Service } from './child-kinds.js';
 import { childMetadata, type CacheContext } from './context.js';
+import { hpaMetrics } from './hpa-metrics.js';
 import { dataplanePodConfig, dataplanePodTemplate, portNameOf } from './dataplane-pod.js';
 import { selectorLabels } from './names.js';
 
@@ -27,10 +28,13 @@ export function desiredRouterService(ctx: CacheContext): Service {
   const service = ctx.spec.clients.service;
   // The container port's own name, so that targetPort always finds it.
   const scheme = portNameOf(dataplanePodConfig(ctx, 'client'));
+  const metadata = childMetadata(ctx, ctx.names.client, 'client');
+  // The Service's own annotations win over propagated ones: they configure it.
+  const annotations = { ...metadata.annotations, ...service.annotations };
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: childMetadata(ctx, ctx.names.client, 'client'),
+    metadata: { ...metadata, ...(Object.keys(annotations).length > 0 ? { annotations } : {}) },
     spec: {
       type: service.type,
       selector: selectorLabels(ctx.cache.metadata.name, 'client'),
@@ -60,12 +64,7 @@ export function desiredRouterHpa(ctx: CacheContext): HorizontalPodAutoscaler | u
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: ctx.names.client },
       minReplicas: autoscaling.minReplicas,
       maxReplicas: autoscaling.maxReplicas,
-      metrics: [
-        {
-          type: 'Resource',
-          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: autoscaling.targetCPUUtilizationPercentage } },
-        },
-      ],
+      metrics: hpaMetrics(autoscaling),
       behavior: { scaleDown: { stabilizationWindowSeconds: autoscaling.scaleDownStabilizationWindowSeconds } },
     },
   };

@@ -3,6 +3,7 @@
 import { API_VERSION, KIND } from '../api/distributed-cache.js';
 import type { Deployment, HorizontalPodAutoscaler, PodDisruptionBudget } from './child-kinds.js';
 import { childMetadata, type CacheContext } from './context.js';
+import { hpaMetrics } from './hpa-metrics.js';
 import { dataplanePodConfig, dataplanePodTemplate } from './dataplane-pod.js';
 import { selectorLabels } from './names.js';
 
@@ -49,12 +50,7 @@ export function desiredServerHpa(ctx: CacheContext): HorizontalPodAutoscaler | u
       scaleTargetRef: { apiVersion: API_VERSION, kind: KIND, name: ctx.cache.metadata.name },
       minReplicas: autoscaling.minReplicas,
       maxReplicas: autoscaling.maxReplicas,
-      metrics: [
-        {
-          type: 'Resource',
-          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: autoscaling.targetCPUUtilizationPercentage } },
-        },
-      ],
+      metrics: hpaMetrics(autoscaling),
       behavior: {
         scaleDown: {
           stabilizationWindowSeconds: autoscaling.scaleDownStabilizationWindowSeconds,

@@ -12,6 +12,7 @@ import { childMetadata, type CacheContext } from './context.js';
 import { podSecurityContext, pullSecrets, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from './dataplane-pod.js';
 import { contentHash } from './hash.js';
 import { ANNOTATION, ZOOKEEPER_PORT, childLabels, selectorLabels } from './names.js';
+import { podPlacement, podTemplateAnnotations, podTemplateLabels } from './pod-placement.js';
 
 type ManagedZooKeeper = Extract<ZooKeeperSettings, { mode: 'managed' }>;
 
@@ -55,7 +56,7 @@ export function desiredZooKeeperStatefulSet(ctx: CacheContext): StatefulSet | un
     ZK_SERVER_HEAP: '256',
   };
   const pull = { imagePullPolicy: ctx.spec.imagePullPolicy, imagePullSecrets: ctx.spec.imagePullSecrets };
-  const podConfig = { image: zk.image, env, ...pull };
+  const podConfig = { image: zk.image, env, ...pull, resources: zk.resources, pod: zk.pod };
   return {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
@@ -70,21 +71,14 @@ export function desiredZooKeeperStatefulSet(ctx: CacheContext): StatefulSet | un
       persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Retain' },
       template: {
         metadata: {
-          labels: childLabels(name, 'zookeeper'),
-          annotations: { [ANNOTATION.configChecksum]: contentHash(podConfig) },
+          labels: podTemplateLabels(zk.pod, childLabels(name, 'zookeeper')),
+          annotations: podTemplateAnnotations(zk.pod, { [ANNOTATION.configChecksum]: contentHash(podConfig) }),
         },
         spec: {
           securityContext: podSecurityContext(ZOOKEEPER_UID),
           enableServiceLinks: false,
           ...pullSecrets(pull.imagePullSecrets),
-          topologySpreadConstraints: [
-            {
-              maxSkew: 1,
-              topologyKey: 'kubernetes.io/hostname',
-              whenUnsatisfiable: 'ScheduleAnyway',
-              labelSelector: { matchLabels: selectorLabels(name, 'zookeeper') },
-            },
-          ],
+          ...podPlacement(zk.pod, name, 'zookeeper'),
           containers: [
             {
               name: 'zookeeper',
@@ -97,7 +91,7 @@ export function desiredZooKeeperStatefulSet(ctx: CacheContext): StatefulSet | un
                 { name: 'peer', containerPort: ZOOKEEPER_PORT.peer, protocol: 'TCP' },
                 { name: 'leader-election', containerPort: ZOOKEEPER_PORT.leaderElection, protocol: 'TCP' },
               ],
-              resources: { requests: { cpu: '100m', memory: '384Mi' }, limits: { memory: '512Mi' } },
+              resources: zk.resources,
               readinessProbe: { exec: { command: ['bash', '-c', SERVING] }, periodSeconds: 5, timeoutSeconds: 5 },
               livenessProbe: {
                 exec: { command: ['bash', '-c', ALIVE] },

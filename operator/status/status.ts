@@ -7,6 +7,7 @@ import { cacheContext, endpointOf, zookeeperConnectString } from '../resources/c
 import { selectorString } from '../resources/names.js';
 import type { UserSecret } from '../resources/user-secrets.js';
 import { CONDITION, mergeConditions, type ConditionUpdate } from './conditions.js';
+import { monitoringCondition, type MonitoringOutcome } from './monitoring.js';
 
 export interface ObservedWorkloads {
   /** Undefined when missing, or when the cache uses an existing ensemble. */
@@ -23,6 +24,8 @@ export interface StatusInput {
   reconcileError?: string;
   /** Secrets the spec names that do not exist; router pods wait for them. */
   missingSecrets?: readonly UserSecret[];
+  /** The PodMonitor's state; undefined while spec.monitoring is off, which leaves the condition out. */
+  monitoring?: MonitoringOutcome;
   now: Date;
 }
 
@@ -158,7 +161,12 @@ export function computeStatus(input: StatusInput): DistributedCacheStatus {
   const generation = cache.metadata.generation ?? 0;
   const conditions: Condition[] = mergeConditions(
     cache.status?.conditions,
-    [readyCondition(tiers), progressingCondition(tiers), degradedCondition(tiers, input.reconcileError, cache.metadata.namespace, input.missingSecrets ?? [])],
+    [
+      readyCondition(tiers),
+      progressingCondition(tiers),
+      degradedCondition(tiers, input.reconcileError, cache.metadata.namespace, input.missingSecrets ?? []),
+      ...(input.monitoring !== undefined ? [monitoringCondition(input.monitoring)] : []),
+    ],
     generation,
     now,
   );

@@ -6,7 +6,14 @@ describe('operator API: resolving a spec', () => {
   it('fills in the operator-only defaults: images, a 1-member ZooKeeper with 1Gi, derived resources', () => {
     const spec = resolved({});
     expect(spec.image).to.equal(TEST_DEFAULTS.dataplaneImage);
-    expect(spec.zookeeper).to.deep.equal({ mode: 'managed', replicas: 1, image: 'zookeeper:3.9', storage: { size: '1Gi' } });
+    expect(spec.zookeeper).to.deep.equal({
+      mode: 'managed',
+      replicas: 1,
+      image: 'zookeeper:3.9',
+      storage: { size: '1Gi' },
+      resources: { requests: { cpu: '100m', memory: '384Mi' }, limits: { memory: '512Mi' } },
+      pod: { labels: {}, annotations: {} },
+    });
     expect(spec.servers.resources).to.deep.equal({ requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '512Mi' } });
     expect(spec.clients.resources).to.deep.equal({ requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } });
   });
@@ -18,7 +25,12 @@ describe('operator API: resolving a spec', () => {
     );
     expect(spec.image).to.equal('registry.example/cache:2');
     expect(spec.zookeeper).to.deep.equal({
-      mode: 'managed', replicas: 3, image: 'zookeeper:3.8', storage: { size: '5Gi', storageClassName: 'fast' },
+      mode: 'managed',
+      replicas: 3,
+      image: 'zookeeper:3.8',
+      storage: { size: '5Gi', storageClassName: 'fast' },
+      resources: { requests: { cpu: '100m', memory: '384Mi' }, limits: { memory: '512Mi' } },
+      pod: { labels: {}, annotations: {} },
     });
   });
 

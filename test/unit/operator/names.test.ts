@@ -17,6 +17,7 @@ describe('operator resources: names and labels', () => {
       clusterToken: 'orders-cluster-token',
       server: 'orders-server',
       client: 'orders-client',
+      podMonitor: 'orders',
     });
   });
 

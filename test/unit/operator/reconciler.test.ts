@@ -4,14 +4,14 @@ import { expect } from 'chai';
 import { pino } from 'pino';
 import type { DistributedCache, DistributedCacheSpec, DistributedCacheStatus } from '../../../operator/api/distributed-cache.js';
 import { KubeApiError } from '../../../operator/kube/client.js';
-import type { ClusterState, ClusterWriter, EventRecorder, EventType, SecretPresence } from '../../../operator/reconcile/ports.js';
-import { MISSING_SECRET_RECHECK_MS, Reconciler, ReconcileError } from '../../../operator/reconcile/reconciler.js';
+import type { ClusterState, ClusterWriter, EventRecorder, EventType, PodMonitorLookup, SecretPresence } from '../../../operator/reconcile/ports.js';
+import { MISSING_POD_MONITOR_CRD_RECHECK_MS, MISSING_SECRET_RECHECK_MS, Reconciler, ReconcileError } from '../../../operator/reconcile/reconciler.js';
 import type { ChildObject } from '../../../operator/resources/child-kinds.js';
 import { childKey } from '../../../operator/resources/desired-state.js';
 import { aCache, TEST_DEFAULTS } from '../../support/operator-fixtures.js';
 
 /** A cluster that stores what is applied (as the API server would, minus defaulting) and counts writes. */
-class MemoryCluster implements ClusterState, ClusterWriter, SecretPresence, EventRecorder {
+class MemoryCluster implements ClusterState, ClusterWriter, SecretPresence, PodMonitorLookup, EventRecorder {
   readonly caches = new Map<string, DistributedCache>();
   readonly objects = new Map<string, ChildObject>();
   readonly writes: string[] = [];
@@ -32,10 +32,31 @@ class MemoryCluster implements ClusterState, ClusterWriter, SecretPresence, Even
     const key = childKey(object);
     if (this.failApplyOf === key) throw this.failure(key);
     this.writes.push(`apply ${key}`);
-    const created = !this.objects.has(key);
+    const store = this.storeOf(object);
+    const created = !store.has(key);
     const stored = { ...structuredClone(object), metadata: { ...object.metadata, resourceVersion: String(++this.version) } };
-    this.objects.set(key, stored);
+    store.set(key, stored);
     return { object: stored, created };
+  }
+
+  /** Apart from `objects`: no informer watches PodMonitors, so childrenOf never shows them. */
+  readonly podMonitors = new Map<string, ChildObject>();
+  /** Whether the "cluster" serves monitoring.coreos.com/v1 PodMonitors. */
+  podMonitorCrd = false;
+  podMonitorLookups = 0;
+
+  private storeOf(object: ChildObject): Map<string, ChildObject> {
+    return object.kind === 'PodMonitor' ? this.podMonitors : this.objects;
+  }
+
+  async served(): Promise<boolean> {
+    this.podMonitorLookups++;
+    return this.podMonitorCrd;
+  }
+
+  async get(_namespace: string, name: string): Promise<ChildObject | undefined> {
+    this.podMonitorLookups++;
+    return this.podMonitors.get(`PodMonitor/${name}`);
   }
 
   /** Kept apart from `objects`: the operator never reads them back (no informer watches Secrets). */
@@ -61,7 +82,7 @@ class MemoryCluster implements ClusterState, ClusterWriter, SecretPresence, Even
 
   async delete(object: ChildObject): Promise<void> {
     this.writes.push(`delete ${childKey(object)}`);
-    this.objects.delete(childKey(object));
+    this.storeOf(object).delete(childKey(object));
   }
 
   async applyStatus(cache: DistributedCache, status: DistributedCacheStatus): Promise<void> {
@@ -105,6 +126,7 @@ function setUp(spec: DistributedCacheSpec = {}): { cluster: MemoryCluster; recon
     state: cluster,
     writer: cluster,
     secrets: cluster,
+    podMonitors: cluster,
     events: cluster,
     defaults: TEST_DEFAULTS,
     logger: pino({ level: 'silent' }),
@@ -144,7 +166,7 @@ describe('operator reconcile: one DistributedCache', () => {
     const secret = cluster.createdOnly.get('Secret/demo-cluster-token');
     expect(secret?.['stringData']).to.deep.equal({ token: `token-${tokensMade}\n` });
     const restarted = new Reconciler({
-      state: cluster, writer: cluster, secrets: cluster, events: cluster, defaults: TEST_DEFAULTS, logger: pino({ level: 'silent' }), newToken: () => 'another-token',
+      state: cluster, writer: cluster, secrets: cluster, podMonitors: cluster, events: cluster, defaults: TEST_DEFAULTS, logger: pino({ level: 'silent' }), newToken: () => 'another-token',
     });
     cluster.takeWrites();
     await restarted.reconcile('shop/demo');
@@ -274,6 +296,102 @@ describe('operator reconcile: one DistributedCache', () => {
     const { cluster, reconciler } = setUp();
     expect(await reconciler.reconcile('shop/demo')).to.deep.equal({});
     expect(cluster.secretLookups).to.equal(0);
+  });
+
+  const monitoringReadyOf = (cluster: MemoryCluster) =>
+    cluster.cache('shop', 'demo')?.status?.conditions?.find((c) => c.type === 'MonitoringReady');
+
+  it('asks nothing about PodMonitors, and sets no MonitoringReady, while spec.monitoring is off', async () => {
+    const { cluster, reconciler } = setUp();
+    cluster.podMonitorCrd = true;
+    await reconciler.reconcile('shop/demo');
+    expect(cluster.podMonitorLookups).to.equal(0);
+    expect(monitoringReadyOf(cluster)).to.equal(undefined);
+  });
+
+  it('without the PodMonitor CRD: MonitoringReady False (PodMonitorCRDMissing), every other child as usual, no failure, and a look again later', async () => {
+    const { cluster, reconciler } = setUp({ monitoring: { enabled: true } });
+    const result = await reconciler.reconcile('shop/demo');
+    expect(result).to.deep.equal({ requeueAfterMs: MISSING_POD_MONITOR_CRD_RECHECK_MS });
+    expect(cluster.podMonitors.size).to.equal(0);
+    expect(cluster.objects.has('Deployment/demo-server') && cluster.objects.has('Deployment/demo-client')).to.equal(true);
+    expect(monitoringReadyOf(cluster)).to.deep.include({ status: 'False', reason: 'PodMonitorCRDMissing' });
+    expect(degradedOf(cluster)).to.deep.include({ status: 'False', reason: 'AsExpected' });
+    // A missing Secret looks again sooner; the shorter delay wins.
+    cluster.setSpec({ monitoring: { enabled: true }, tls: { secretName: 'shop-tls' } });
+    expect(await reconciler.reconcile('shop/demo')).to.deep.equal({ requeueAfterMs: Math.min(MISSING_SECRET_RECHECK_MS, MISSING_POD_MONITOR_CRD_RECHECK_MS) });
+  });
+
+  it('creates the PodMonitor once the CRD is served, marks MonitoringReady True, and then writes nothing', async () => {
+    const { cluster, reconciler } = setUp({ monitoring: { enabled: true } });
+    await reconciler.reconcile('shop/demo');
+    cluster.podMonitorCrd = true;
+    cluster.takeWrites();
+    expect(await reconciler.reconcile('shop/demo')).to.deep.equal({});
+    expect(cluster.takeWrites()).to.deep.equal(['apply PodMonitor/demo', 'status']);
+    expect(cluster.podMonitors.get('PodMonitor/demo')?.metadata.ownerReferences?.[0]).to.deep.include({ kind: 'DistributedCache', uid: cluster.cache('shop', 'demo')?.metadata.uid });
+    expect(monitoringReadyOf(cluster)).to.deep.include({ status: 'True', reason: 'PodMonitorApplied' });
+    expect(cluster.events.some((e) => e.reason === 'Created' && e.note === 'created PodMonitor demo')).to.equal(true);
+    await reconciler.reconcile('shop/demo');
+    expect(cluster.takeWrites()).to.deep.equal([]);
+  });
+
+  it('puts back a PodMonitor that was deleted or edited by hand', async () => {
+    const { cluster, reconciler } = setUp({ monitoring: { enabled: true } });
+    cluster.podMonitorCrd = true;
+    await reconciler.reconcile('shop/demo');
+    cluster.takeWrites();
+    const podMonitor = cluster.podMonitors.get('PodMonitor/demo') as ChildObject;
+    cluster.podMonitors.set('PodMonitor/demo', { ...podMonitor, spec: { ...(podMonitor['spec'] as object), podTargetLabels: [] } });
+    await reconciler.reconcile('shop/demo');
+    cluster.podMonitors.clear();
+    await reconciler.reconcile('shop/demo');
+    expect(cluster.takeWrites()).to.deep.equal(['apply PodMonitor/demo', 'apply PodMonitor/demo']);
+  });
+
+  it('deletes the PodMonitor and drops MonitoringReady when monitoring is turned off, then asks no more', async () => {
+    const { cluster, reconciler } = setUp({ monitoring: { enabled: true } });
+    cluster.podMonitorCrd = true;
+    await reconciler.reconcile('shop/demo');
+    cluster.setSpec({ monitoring: { enabled: false } });
+    cluster.takeWrites();
+    await reconciler.reconcile('shop/demo');
+    expect(cluster.takeWrites()).to.deep.equal(['delete PodMonitor/demo', 'status']);
+    expect(monitoringReadyOf(cluster)).to.equal(undefined);
+    const lookups = cluster.podMonitorLookups;
+    await reconciler.reconcile('shop/demo');
+    expect(cluster.podMonitorLookups).to.equal(lookups);
+  });
+
+  it("leaves a PodMonitor of the same name that another owner controls when monitoring is off", async () => {
+    const { cluster, reconciler } = setUp({ monitoring: { enabled: true } });
+    cluster.podMonitorCrd = true;
+    await reconciler.reconcile('shop/demo');
+    const ours = cluster.podMonitors.get('PodMonitor/demo') as ChildObject;
+    cluster.podMonitors.set('PodMonitor/demo', { ...ours, metadata: { ...ours.metadata, ownerReferences: [] } });
+    cluster.setSpec({});
+    cluster.takeWrites();
+    await reconciler.reconcile('shop/demo');
+    expect(cluster.takeWrites()).to.deep.equal(['status']);
+    expect(cluster.podMonitors.size).to.equal(1);
+  });
+
+  it('keeps MonitoringReady (PodMonitorFailed) and fails when the PodMonitor cannot be removed, so that the retry removes it', async () => {
+    const { cluster, reconciler } = setUp({ monitoring: { enabled: true } });
+    cluster.podMonitorCrd = true;
+    await reconciler.reconcile('shop/demo');
+    cluster.setSpec({});
+    const lookup = cluster.get.bind(cluster);
+    cluster.get = async () => {
+      throw new Error('podmonitors is forbidden');
+    };
+    const error = await reconciler.reconcile('shop/demo').then(() => undefined, (e: unknown) => e);
+    expect(error).to.be.instanceOf(ReconcileError);
+    expect(monitoringReadyOf(cluster)).to.deep.include({ status: 'False', reason: 'PodMonitorFailed', message: 'podmonitors is forbidden' });
+    cluster.get = lookup;
+    await reconciler.reconcile('shop/demo');
+    expect(cluster.podMonitors.size).to.equal(0);
+    expect(monitoringReadyOf(cluster)).to.equal(undefined);
   });
 
   it('does nothing for a cache that is gone or being deleted', async () => {

@@ -54,6 +54,13 @@ describe('operator resources: the routers', () => {
     });
   }
 
+  it('adds a memory metric to the router HPA when clients.autoscaling.targetMemoryUtilizationPercentage is set, and none otherwise', () => {
+    const metricsOf = (autoscaling: { enabled: true; targetMemoryUtilizationPercentage?: number }) =>
+      desiredRouterHpa(contextFor({ clients: { autoscaling } }))?.spec?.metrics?.map((m) => [m.resource?.name, m.resource?.target.averageUtilization]);
+    expect(metricsOf({ enabled: true, targetMemoryUtilizationPercentage: 80 })).to.deep.equal([['cpu', 70], ['memory', 80]]);
+    expect(metricsOf({ enabled: true })).to.deep.equal([['cpu', 70]]);
+  });
+
   it('has an HPA on the client Deployment only while clients.autoscaling is on', () => {
     expect(desiredRouterHpa(contextFor())).to.equal(undefined);
     const hpa = desiredRouterHpa(contextFor({ clients: { autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 8, targetCPUUtilizationPercentage: 60 } } }));

@@ -144,6 +144,19 @@ describe('operator resources: the cache servers', () => {
       ]);
     });
 
+    it('adds a memory Utilization metric beside CPU when targetMemoryUtilizationPercentage is set', () => {
+      const hpa = desiredServerHpa(contextFor({ autoscaling: { enabled: true, targetMemoryUtilizationPercentage: 75 } }));
+      expect(hpa?.spec?.metrics).to.deep.equal([
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+        { type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: 75 } } },
+      ]);
+    });
+
+    it('scales on CPU alone when no memory target is set', () => {
+      const metrics = desiredServerHpa(contextFor({ autoscaling: { enabled: true } }))?.spec?.metrics ?? [];
+      expect(metrics.map((m) => m.resource?.name)).to.deep.equal(['cpu']);
+    });
+
     it('removes servers one at a time after a stabilization window, so hand-offs do not pile up', () => {
       const scaleDown = desiredServerHpa(contextFor({ autoscaling: { enabled: true } }))?.spec?.behavior?.scaleDown;
       expect(scaleDown?.stabilizationWindowSeconds).to.equal(300);

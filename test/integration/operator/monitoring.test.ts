@@ -1,0 +1,113 @@
+// spec.monitoring on a real control plane, with the operator running as its
+// own ServiceAccount: without the PodMonitor CRD the cache says so in
+// MonitoringReady and is otherwise reconciled as usual; once a CRD of that
+// group, version and kind is installed (our own minimal one, test/support/
+// pod-monitor-crd.ts) the PodMonitor appears with no restart of the operator;
+// turning monitoring off removes it.
+import { expect } from 'chai';
+import type { DistributedCache } from '../../../operator/api/distributed-cache.js';
+import { MISSING_POD_MONITOR_CRD_RECHECK_MS } from '../../../operator/reconcile/reconciler.js';
+import { createTestNamespace, deleteTestNamespace } from '../../support/control-plane.js';
+import { Admin, installOperator, operatorKubeconfig } from '../../support/operator-cluster.js';
+import { OperatorProcess } from '../../support/operator-process.js';
+import { installPodMonitorCrd, readPodMonitor, removePodMonitorCrd } from '../../support/pod-monitor-crd.js';
+import { waitFor } from '../../support/wait.js';
+
+const IMAGE = 'registry.invalid/distributed-cache:it';
+const QUICK = { timeoutMs: 30_000, intervalMs: 200 };
+/** Nothing tells the operator of a new CRD: it looks again after MISSING_POD_MONITOR_CRD_RECHECK_MS. */
+const RECHECK = { timeoutMs: MISSING_POD_MONITOR_CRD_RECHECK_MS * 3 + 15_000, intervalMs: 250 };
+const NAME = 'watched';
+
+const monitoringReady = (cache: DistributedCache) => cache.status?.conditions?.find((c) => c.type === 'MonitoringReady');
+const condition = (cache: DistributedCache, type: string) => cache.status?.conditions?.find((c) => c.type === type);
+
+describe('operator: spec.monitoring (a PodMonitor) on a real control plane', function () {
+  let namespace: string;
+  let admin: Admin;
+  let operator: OperatorProcess;
+
+  const cacheWhere = (what: string, test: (cache: DistributedCache) => boolean, options = QUICK) =>
+    waitFor(`${NAME}: ${what}`, async () => {
+      const cache = await admin.readCache(namespace, NAME);
+      return test(cache) ? cache : undefined;
+    }, options);
+
+  before(async function () {
+    await installOperator();
+    // A run cut short may have left it; this file starts from a cluster without it.
+    await removePodMonitorCrd();
+    namespace = await createTestNamespace('dcache-monitoring');
+    admin = new Admin();
+    operator = await OperatorProcess.start({ kubeconfig: (await operatorKubeconfig()).path, name: 'monitoring', env: { DATAPLANE_IMAGE: IMAGE } });
+    await operator.waitLeading();
+    await admin.createCache(namespace, NAME, { servers: { replicas: 1 }, monitoring: { enabled: true } });
+  });
+
+  after(async function () {
+    this.timeout(120_000);
+    await operator?.stop();
+    if (namespace !== undefined) await deleteTestNamespace(namespace);
+    await removePodMonitorCrd();
+  });
+
+  it('without the CRD: MonitoringReady is False (PodMonitorCRDMissing) and says what to do, and the cache is reconciled as usual', async function () {
+    const cache = await cacheWhere('MonitoringReady False for the missing CRD', (c) => monitoringReady(c)?.reason === 'PodMonitorCRDMissing');
+    expect(monitoringReady(cache)).to.deep.include({ status: 'False' });
+    expect(monitoringReady(cache)?.message).to.include('install the Prometheus Operator').and.include('spec.monitoring.enabled');
+    await admin.apps.readNamespacedDeployment({ namespace, name: `${NAME}-server` });
+    await admin.apps.readNamespacedDeployment({ namespace, name: `${NAME}-client` });
+    await admin.apps.readNamespacedStatefulSet({ namespace, name: `${NAME}-zookeeper` });
+    // Pods "run" (no kubelets here): the cache becomes Ready, monitoring or not.
+    const ready = await waitFor('every pod Ready and the cache with it', async () => {
+      await admin.markPodsReady(namespace, `app.kubernetes.io/instance=${NAME}`);
+      const now = await admin.readCache(namespace, NAME);
+      return condition(now, 'Ready')?.status === 'True' ? now : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 500 });
+    expect(condition(ready, 'Degraded')).to.deep.include({ status: 'False', reason: 'AsExpected' });
+    expect(monitoringReady(ready)?.reason).to.equal('PodMonitorCRDMissing');
+    expect(operator.running, 'the operator must not crash').to.equal(true);
+  });
+
+  it('creates the PodMonitor once the CRD is installed, with no restart of the operator', async function () {
+    this.timeout(RECHECK.timeoutMs + 60_000);
+    await installPodMonitorCrd();
+    const podMonitor = await waitFor('the PodMonitor', () => readPodMonitor(namespace, NAME), RECHECK);
+    const cache = await cacheWhere('MonitoringReady True', (c) => monitoringReady(c)?.status === 'True');
+    expect(monitoringReady(cache)?.reason).to.equal('PodMonitorApplied');
+    expect(podMonitor['metadata']).to.deep.include({
+      ownerReferences: [{ apiVersion: 'cache.distributed.dev/v1alpha1', kind: 'DistributedCache', name: NAME, uid: cache.metadata.uid, controller: true, blockOwnerDeletion: true }],
+    });
+    expect(podMonitor['spec']).to.deep.equal({
+      selector: {
+        matchLabels: { 'app.kubernetes.io/name': 'distributed-cache', 'app.kubernetes.io/instance': NAME },
+        matchExpressions: [{ key: 'app.kubernetes.io/component', operator: 'In', values: ['server', 'client'] }],
+      },
+      podMetricsEndpoints: [{ port: 'http', path: '/metrics' }],
+      podTargetLabels: ['app.kubernetes.io/instance', 'app.kubernetes.io/name'],
+    });
+    expect(operator.running).to.equal(true);
+  });
+
+  it('adds an https endpoint for the routers once spec.tls is set', async function () {
+    await admin.patchCacheSpec(namespace, NAME, { tls: { secretName: `${NAME}-tls` }, monitoring: { enabled: true, tlsConfig: { caSecret: { name: `${NAME}-tls` } } } });
+    const podMonitor = await waitFor('the https endpoint', async () => {
+      const found = await readPodMonitor(namespace, NAME);
+      const endpoints = (found?.['spec'] as { podMetricsEndpoints?: unknown[] } | undefined)?.podMetricsEndpoints;
+      return endpoints?.length === 2 ? found : undefined;
+    }, QUICK);
+    expect((podMonitor['spec'] as { podMetricsEndpoints: unknown[] }).podMetricsEndpoints[1]).to.deep.equal({
+      port: 'https',
+      path: '/metrics',
+      scheme: 'https',
+      tlsConfig: { ca: { secret: { name: `${NAME}-tls`, key: 'ca.crt' } }, serverName: `${NAME}-client.${namespace}.svc` },
+    });
+  });
+
+  it('removes the PodMonitor and the condition when monitoring is turned off, and leaves the rest', async function () {
+    await admin.patchCacheSpec(namespace, NAME, { monitoring: { enabled: false } });
+    await waitFor('the PodMonitor to be gone', async () => (await readPodMonitor(namespace, NAME)) === undefined, QUICK);
+    await cacheWhere('no MonitoringReady condition', (c) => monitoringReady(c) === undefined);
+    await admin.apps.readNamespacedDeployment({ namespace, name: `${NAME}-server` });
+  });
+});
