@@ -102,7 +102,8 @@ testenv: build
 testenv-down:
 	hack/testenv.sh down $(TESTENV_DIR)
 
-bench: build
+# npm runs the build itself first (prebench).
+bench: deps
 	npm run bench
 
 clean:
