@@ -15,7 +15,7 @@ help:
 	@echo "make testenv - start a real Kubernetes control plane (etcd, apiserver, controller-manager, scheduler) to poke at with kubectl"
 	@echo "make e2e     - a real one-node cluster (kubelet, containerd, kube-proxy) in a network namespace, then test/e2e on it"
 
-# System packages (Debian's zookeeper, a JRE, openssl, curl) and npm packages.
+# System packages (Debian's zookeeper, a JRE, openssl, curl, wrk, redis for the bench) and npm packages.
 deps: node_modules/.installed
 	@hack/ensure-prereqs.sh
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what `make run` and `make test` need on a fresh Debian machine:
-# Debian's zookeeper (a JVM service the tests start themselves), wrk for
-# the benchmark, and schemathesis for the API contract test (from PyPI, into
-# a virtualenv under ~/.cache: hack/ensure-schemathesis.sh).
+# Debian's zookeeper (a JVM service the tests start themselves), wrk and
+# redis (redis-server, redis-benchmark: the bench's reference row) for the
+# benchmark, and schemathesis for the API contract test (from PyPI, into a
+# virtualenv under ~/.cache: hack/ensure-schemathesis.sh).
 # Idempotent: it does nothing when everything is present.
 set -euo pipefail
 
@@ -12,6 +13,8 @@ command -v java >/dev/null || need+=(default-jre-headless)
 command -v openssl >/dev/null || need+=(openssl)
 command -v curl >/dev/null || need+=(curl)
 command -v wrk >/dev/null || need+=(wrk)
+command -v redis-server >/dev/null || need+=(redis-server)
+command -v redis-benchmark >/dev/null || need+=(redis-tools)
 
 if [ "${#need[@]}" -gt 0 ]; then
   echo "ensure-prereqs: installing ${need[*]} from Debian" >&2

@@ -5,9 +5,11 @@
 // row reports its median round, so a burst of noise from a neighbour skews one
 // round of every target instead of all of one target. One of them is a second
 // router serving HTTPS (TLS on the public API) over the same servers: TLS's
-// cost is its ratio beside the plain client's.
+// cost is its ratio beside the plain client's. Debian's redis-server, driven by
+// redis-benchmark with the same concurrency, value size and keyspace, is a
+// reference row for scale only: it speaks RESP, not HTTP.
 //
-//   npm run bench [-- --quick] [-- --json FILE] [-- --rounds N] [-- --duration S]
+//   npm run bench [-- --quick] [-- --json FILE] [-- --plot FILE.svg] [-- --rounds N] [-- --duration S]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,12 +24,15 @@ import { issueCertificate, makeTestCa, SecretVolumeDir, httpsCall } from '../../
 import { seedKeys } from '../../test/support/traffic.js';
 import { waitFor } from '../../test/support/wait.js';
 import { entryKey, entryValue, mapBytesPerEntry, rssBytes } from './memory.js';
+import { renderBarChart } from './plot.js';
+import { redisMissing, RedisReference, requestsFor, type RedisResult } from './redis.js';
 import { load, type LoadResult } from './wrk.js';
 
 interface Options {
   quick: boolean;
   rounds: number;
   json: string | undefined;
+  plot: string | undefined;
   durationSeconds: number;
   memoryEntries: number;
   rebalanceKeys: number;
@@ -43,6 +48,7 @@ function parseArgs(argv: string[]): Options {
     quick,
     rounds: Number(value('--rounds') ?? (quick ? 1 : 3)),
     json: value('--json'),
+    plot: value('--plot'),
     durationSeconds: Number(value('--duration') ?? (quick ? 3 : 5)),
     memoryEntries: Number(value('--entries') ?? (quick ? 200_000 : 1_000_000)),
     rebalanceKeys: Number(value('--rebalance-keys') ?? (quick ? 30_000 : 200_000)),
@@ -53,21 +59,26 @@ const CONNECTIONS = 32;
 const KEYS = 10_000;
 const VALUE_BYTES = 100;
 
+/** The redis row's label: another protocol, in the table and the plot alike. */
+const REDIS_TARGET = 'redis-server (RESP, not HTTP; scale only)';
+
 interface Row {
   target: string;
-  op: 'GET' | 'POST';
+  /** SET only on the redis row; its ratio is against the baseline's POST. */
+  op: 'GET' | 'POST' | 'SET';
   ops_per_s: number;
-  p50_ms: number;
-  p99_ms: number;
+  /** null when the load generator does not report it (redis-benchmark before Redis 7). */
+  p50_ms: number | null;
+  p99_ms: number | null;
   ratio: number;
   /** ops/s of every round, in order. */
   rounds: number[];
 }
 
 /** The round with the median rate (the lower middle one for an even count). */
-function medianRun(results: LoadResult[]): LoadResult {
+function medianRun<T extends { opsPerSecond: number }>(results: T[]): T {
   const sorted = [...results].sort((a, b) => a.opsPerSecond - b.opsPerSecond);
-  return sorted[Math.floor((sorted.length - 1) / 2)] as LoadResult;
+  return sorted[Math.floor((sorted.length - 1) / 2)] as T;
 }
 
 async function startRawServer(): Promise<{ url: string; stop: () => void }> {
@@ -141,8 +152,8 @@ async function main(): Promise<void> {
       if (result.non2xx > 0) throw new Error(`${target} ${op}: ${result.non2xx} answers were not 2xx`);
       return result;
     };
-    const record = (target: string, op: 'GET' | 'POST', results: LoadResult[]): void => {
-      const baseline = rows.find((r) => r.target === 'raw-http' && r.op === op);
+    const record = (target: string, op: Row['op'], results: Array<LoadResult | RedisResult>): void => {
+      const baseline = rows.find((r) => r.target === 'raw-http' && r.op === (op === 'SET' ? 'POST' : op));
       const median = medianRun(results);
       rows.push({
         target, op, ops_per_s: Math.round(median.opsPerSecond), p50_ms: median.p50Ms, p99_ms: median.p99Ms,
@@ -158,18 +169,33 @@ async function main(): Promise<void> {
     for (const [, url, hasBatchApi] of targets) await prefill(url, hasBatchApi);
     // Its keys are the plain client's: both route to the same servers.
     targets.push(['client over HTTPS', httpsUrl, true]);
+    const redis = await startRedis(log, options.durationSeconds);
+    const skipped: Array<{ row: string; reason: string }> = redis.skipped ? [{ row: REDIS_TARGET, reason: redis.skipped }] : [];
     const measured = new Map<string, LoadResult[]>();
-    for (let round = 1; round <= options.rounds; round++) {
-      if (options.rounds > 1) log(`round ${round} of ${options.rounds}`);
-      for (const [target, url] of targets) {
-        for (const op of ['POST', 'GET'] as const) {
-          const key = `${target} ${op}`;
-          measured.set(key, [...(measured.get(key) ?? []), await run(target, url, op)]);
+    const redisRounds: RedisResult[] = [];
+    try {
+      for (let round = 1; round <= options.rounds; round++) {
+        if (options.rounds > 1) log(`round ${round} of ${options.rounds}`);
+        for (const [target, url] of targets) {
+          for (const op of ['POST', 'GET'] as const) {
+            const key = `${target} ${op}`;
+            measured.set(key, [...(measured.get(key) ?? []), await run(target, url, op)]);
+          }
+        }
+        // In the same rounds as the others, so that it sees the same noise.
+        if (redis.server) {
+          log(`redis-server SET then GET, ${redis.requests} requests each`);
+          redisRounds.push(...await redis.server.measure({ connections: CONNECTIONS, valueBytes: VALUE_BYTES, keys: KEYS }, redis.requests));
         }
       }
+    } finally {
+      redis.server?.stop();
     }
     for (const [target] of targets) {
       for (const op of ['POST', 'GET'] as const) record(target, op, measured.get(`${target} ${op}`) ?? []);
+    }
+    if (redisRounds.length > 0) {
+      for (const op of ['SET', 'GET'] as const) record(REDIS_TARGET, op, redisRounds.filter((r) => r.op === op));
     }
     // The same path with coalescing off: what batching per event-loop turn buys, and what it costs in latency.
     const uncoalesced = await cluster.addClient({ ROUTER_COALESCE: 'off' });
@@ -179,7 +205,7 @@ async function main(): Promise<void> {
     // p99 at about half of the client's best GET rate: wrk paces each connection with a delay.
     const clientGet = rows.find((r) => r.target === 'client (full path)' && r.op === 'GET') as Row;
     const halfRate = clientGet.ops_per_s / 2;
-    const delayMs = Math.max(1, Math.round((CONNECTIONS * 1000) / halfRate - clientGet.p50_ms));
+    const delayMs = Math.max(1, Math.round((CONNECTIONS * 1000) / halfRate - (clientGet.p50_ms ?? 0)));
     record('client at ~50% load', 'GET', [await run('client at ~50% load', cluster.client.url, 'GET', delayMs)]);
 
     log(`memory: ${options.memoryEntries} entries of 16-byte keys and ${VALUE_BYTES}-byte values`);
@@ -204,6 +230,7 @@ async function main(): Promise<void> {
 
     const result = {
       rows,
+      skipped,
       memory: { bytes_per_entry: Math.round(bytesPerEntry), map_bytes_per_entry: Math.round(mapBytes), entries: options.memoryEntries },
       rebalance: {
         join_keys_per_s: join?.keysPerSecond ?? 0, join_keys: join?.keysReceived ?? 0,
@@ -215,6 +242,13 @@ async function main(): Promise<void> {
     };
     print(result);
     if (options.json) writeFileSync(options.json, `${JSON.stringify(result, null, 2)}\n`);
+    if (options.plot) {
+      const bars = rows.map((r) => ({ target: r.target, op: r.op, opsPerSecond: r.ops_per_s, p99Ms: r.p99_ms }));
+      const caption = `npm run bench, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${options.rounds} round(s) of ${options.durationSeconds} s, ` +
+        `${CONNECTIONS} connections, ${VALUE_BYTES}-byte values; redis speaks RESP, not HTTP (scale only)`;
+      writeFileSync(options.plot, renderBarChart(bars, caption));
+      log(`plot written to ${options.plot}`);
+    }
   } finally {
     raw.stop();
     await cluster.stop();
@@ -222,13 +256,44 @@ async function main(): Promise<void> {
   }
 }
 
-function print(result: { rows: Row[]; memory: { bytes_per_entry: number; map_bytes_per_entry: number; entries: number }; rebalance: Record<string, number> }): void {
+/**
+ * The redis reference row's server and request count, or why it is skipped.
+ * A missing redis skips only that row, and says so loudly.
+ */
+async function startRedis(log: (line: string) => void, durationSeconds: number): Promise<{ server?: RedisReference; requests: number; skipped?: string }> {
+  const missing = await redisMissing();
+  if (missing) {
+    log(`WARNING: SKIPPING THE REDIS REFERENCE ROW: ${missing}`);
+    return { requests: 0, skipped: missing };
+  }
+  const server = await RedisReference.start();
+  try {
+    // A short first run both warms redis and sizes the measured runs to the wrk runs' duration.
+    const calibration = await server.measure({ connections: CONNECTIONS, valueBytes: VALUE_BYTES, keys: KEYS }, 20_000);
+    const rate = Math.min(...calibration.map((r) => r.opsPerSecond));
+    return { server, requests: requestsFor(durationSeconds, rate) };
+  } catch (error) {
+    server.stop();
+    throw error;
+  }
+}
+
+/** A dash where the load generator reports no figure, rather than an invented one. */
+function ms(value: number | null): string {
+  return value === null ? '–' : value.toFixed(2);
+}
+
+function print(result: { rows: Row[]; skipped: Array<{ row: string; reason: string }>; memory: { bytes_per_entry: number; map_bytes_per_entry: number; entries: number }; rebalance: Record<string, number> }): void {
   const lines = [
     '| target | op | ops/s | p50 ms | p99 ms | ratio to raw | every round, ops/s |',
     '|---|---|---:|---:|---:|---:|---|',
     ...result.rows.map((r) =>
-      `| ${r.target} | ${r.op} | ${r.ops_per_s} | ${r.p50_ms.toFixed(2)} | ${r.p99_ms.toFixed(2)} | ${r.ratio.toFixed(2)} | ${r.rounds.join(', ')} |`),
+      `| ${r.target} | ${r.op} | ${r.ops_per_s} | ${ms(r.p50_ms)} | ${ms(r.p99_ms)} | ${r.ratio.toFixed(2)} | ${r.rounds.join(', ')} |`),
     '',
+    ...result.skipped.map((s) => `SKIPPED: ${s.row}: ${s.reason}`),
+    ...result.rows.some((r) => r.target === REDIS_TARGET)
+      ? [`${REDIS_TARGET}: redis-benchmark, a different protocol and load generator; for scale only, not a target (SET's ratio is to raw-http POST).`]
+      : [],
     `memory per entry (${result.memory.entries} entries): server ${result.memory.bytes_per_entry} B, plain Map ${result.memory.map_bytes_per_entry} B ` +
       `(${(result.memory.bytes_per_entry / result.memory.map_bytes_per_entry).toFixed(2)}x)`,
     `rebalance: join ${result.rebalance.join_keys_per_s} keys/s (${result.rebalance.join_keys} keys), ` +
