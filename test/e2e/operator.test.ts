@@ -177,17 +177,23 @@ describe('e2e: the operator and a cache run from our images', function () {
       } finally {
         stats = await traffic.stop();
       }
-      const seconds = ((Date.now() - started) / 1000).toFixed(0);
-      console.log(
-        `      ${scenario}: ${seconds} s, ${stats.reads} reads, ${stats.writes} writes, ` +
-          `${stats.misses} misses, ${stats.stale} stale, ${stats.errors} errors`,
-      );
+      expectNoLoss(`${scenario}: ${((Date.now() - started) / 1000).toFixed(0)} s`, stats);
+      await expectStoredIntact(scenario);
+    }
+
+    /** Prints what a run of traffic saw, and fails on any miss or stale read. */
+    function expectNoLoss(label: string, stats: TrafficStats): void {
+      console.log(`      ${label}: ${stats.reads} reads, ${stats.writes} writes, ${stats.misses} misses, ${stats.stale} stale, ${stats.errors} errors`);
       if (stats.firstProblems.length > 0) console.log(indent(stats.firstProblems.join('\n'), 8));
-      expect(stats.misses, 'misses').to.equal(0);
-      expect(stats.stale, 'stale reads').to.equal(0);
+      expect(stats.misses, `misses (${label})`).to.equal(0);
+      expect(stats.stale, `stale reads (${label})`).to.equal(0);
+    }
+
+    /** Reads back every key stored so far. */
+    async function expectStoredIntact(after: string): Promise<void> {
       const check = await verifyAll(base(), stored);
-      expect(check.misses, `${KEYS} stored keys missing after: ${scenario}`).to.deep.equal([]);
-      expect(check.stale, `${KEYS} stored keys stale after: ${scenario}`).to.deep.equal([]);
+      expect(check.misses, `${KEYS} stored keys missing after ${after}`).to.deep.equal([]);
+      expect(check.stale, `${KEYS} stored keys stale after ${after}`).to.deep.equal([]);
     }
 
     const servers = () => selectorString(CACHE, 'server');
@@ -291,15 +297,8 @@ describe('e2e: the operator and a cache run from our images', function () {
         `      HPA: 3 -> ${peak} servers ${upSeconds.toFixed(0)} s after the load started, back to 3 ${downSeconds.toFixed(0)} s after it stopped ` +
           `(scale-down window 30 s, one server a minute)`,
       );
-      for (const [phase, stats] of [['under load', heavyStats], ['after it', lightStats]] as const) {
-        console.log(`      ${phase}: ${stats.reads} reads, ${stats.writes} writes, ${stats.misses} misses, ${stats.stale} stale, ${stats.errors} errors`);
-        if (stats.firstProblems.length > 0) console.log(indent(stats.firstProblems.join('\n'), 8));
-        expect(stats.misses, `misses ${phase}`).to.equal(0);
-        expect(stats.stale, `stale reads ${phase}`).to.equal(0);
-      }
-      const check = await verifyAll(base(), stored);
-      expect(check.misses, `${KEYS} stored keys missing after autoscaling`).to.deep.equal([]);
-      expect(check.stale, `${KEYS} stored keys stale after autoscaling`).to.deep.equal([]);
+      for (const [phase, stats] of [['under load', heavyStats], ['after it', lightStats]] as const) expectNoLoss(phase, stats);
+      await expectStoredIntact('autoscaling');
     });
   });
 

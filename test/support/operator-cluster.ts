@@ -14,7 +14,7 @@ import {
 import { API_VERSION, CRD_NAME, GROUP, KIND, PLURAL, VERSION, type DistributedCache, type DistributedCacheSpec } from '../../operator/api/distributed-cache.js';
 import { adminKubeConfig, kubeconfigForServiceAccount, kubectl, rejectionOf, type ServiceAccountKubeConfig } from './control-plane.js';
 import { repoPath } from './operator-repo.js';
-import { waitFor } from './wait.js';
+import { waitFor, type WaitOptions } from './wait.js';
 
 export const OPERATOR_NAMESPACE = 'distributed-cache-system';
 export const OPERATOR_ACCOUNT = 'distributed-cache-operator';
@@ -66,6 +66,14 @@ export class Admin {
 
   readCache(namespace: string, name: string): Promise<DistributedCache> {
     return this.objects.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name });
+  }
+
+  /** Reads a cache until `test` holds for it, and returns it. */
+  cacheWhere(namespace: string, name: string, what: string, test: (cache: DistributedCache) => boolean, options?: WaitOptions): Promise<DistributedCache> {
+    return waitFor(`${name}: ${what}`, async () => {
+      const cache = await this.readCache(namespace, name);
+      return test(cache) ? cache : undefined;
+    }, options);
   }
 
   /** A JSON merge patch of the spec, as `kubectl patch --type=merge` sends. */

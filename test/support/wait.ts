@@ -1,10 +1,15 @@
 // Waiting on observable conditions (never on fixed sleeps).
 import { setTimeout as sleep } from 'node:timers/promises';
 
+export interface WaitOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+}
+
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined | false> | T | undefined | false,
-  { timeoutMs = 20_000, intervalMs = 50 } = {},
+  { timeoutMs = 20_000, intervalMs = 50 }: WaitOptions = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;

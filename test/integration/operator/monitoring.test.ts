@@ -28,10 +28,7 @@ describe('operator: spec.monitoring (a PodMonitor) on a real control plane', fun
   let operator: OperatorProcess;
 
   const cacheWhere = (what: string, test: (cache: DistributedCache) => boolean, options = QUICK) =>
-    waitFor(`${NAME}: ${what}`, async () => {
-      const cache = await admin.readCache(namespace, NAME);
-      return test(cache) ? cache : undefined;
-    }, options);
+    admin.cacheWhere(namespace, NAME, what, test, options);
 
   before(async function () {
     await installOperator();

@@ -50,10 +50,7 @@ describe('operator: reconciling DistributedCaches on a real control plane', func
 
   const readDeployment = (name: string) => admin.apps.readNamespacedDeployment({ namespace, name });
   const cacheWhere = (name: string, what: string, test: (cache: DistributedCache) => boolean, options = QUICK) =>
-    waitFor(`${name}: ${what}`, async () => {
-      const cache = await admin.readCache(namespace, name);
-      return test(cache) ? cache : undefined;
-    }, options);
+    admin.cacheWhere(namespace, name, what, test, options);
 
   describe('a cache with the defaults', function () {
     const NAME = 'basic';

@@ -31,10 +31,7 @@ describe('operator: TLS on the public API, on a real control plane', function ()
   let operator: OperatorProcess;
 
   const cacheWhere = (what: string, test: (cache: DistributedCache) => boolean, options = QUICK) =>
-    waitFor(`${NAME}: ${what}`, async () => {
-      const cache = await admin.readCache(namespace, NAME);
-      return test(cache) ? cache : undefined;
-    }, options);
+    admin.cacheWhere(namespace, NAME, what, test, options);
   const routers = (test: (deployment: V1Deployment) => boolean) =>
     waitFor(`the client Deployment as expected`, async () => {
       const deployment = await admin.apps.readNamespacedDeployment({ namespace, name: `${NAME}-client` });
