@@ -42,6 +42,7 @@ export const SETTINGS = {
   maxMemory: { env: 'MAX_MEMORY', flag: '--max-memory', roles: ['server'], describe: 'LRU bound on stored bytes, e.g. 256Mi (default 256Mi)' },
   maxEntries: { env: 'MAX_ENTRIES', flag: '--max-entries', roles: ['server'], describe: 'optional LRU bound on the number of keys' },
   drainTimeout: { env: 'DRAIN_TIMEOUT', flag: '--drain-timeout', roles: ['server'], describe: 'longest hand-off on SIGTERM (default 30s)' },
+  leaveNotice: { env: 'LEAVE_NOTICE', flag: '--leave-notice', roles: ['server'], describe: 'on SIGTERM, stay registered as leaving at least this long, so peers\' readiness probes see the hand-off (default 0s; the operator sets 3s)' },
   coalesce: { env: 'ROUTER_COALESCE', flag: '--router-coalesce', roles: ['client'], describe: 'on|off: batch requests for the same server per event-loop turn (default on; off only to measure what it buys)' },
   clusterToken: { env: 'CLUSTER_TOKEN', roles: ['server', 'client'], describe: 'the shared token every internal call carries; sent and accepted (README "Security")' },
   clusterTokenPrevious: { env: 'CLUSTER_TOKEN_PREVIOUS', roles: ['server', 'client'], describe: 'the token before a rotation: still accepted, and sent when a peer refuses the current one' },

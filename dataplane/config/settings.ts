@@ -30,6 +30,8 @@ export interface DataplaneConfig {
   maxMemoryBytes: number;
   maxEntries: number | undefined;
   drainTimeoutMs: number;
+  /** The least time a leaving server stays registered (docs/architecture.md, "Readiness means replicated"). */
+  leaveNoticeMs: number;
   logLevel: LogLevel;
   coalesce: boolean;
   clusterToken: TokenSetting;
@@ -152,6 +154,8 @@ export function parseConfig(
 
   const drainText = raw('drainTimeout');
   const drainTimeoutMs = drainText === undefined ? 30_000 : durationIn(label('drainTimeout'), drainText, 0);
+  const noticeText = raw('leaveNotice');
+  const leaveNoticeMs = noticeText === undefined ? 0 : durationIn(label('leaveNotice'), noticeText, 0);
   const sessionText = raw('zkSessionTimeout');
   const zkSessionTimeoutMs = sessionText === undefined ? 10_000 : durationIn(label('zkSessionTimeout'), sessionText, 1000);
 
@@ -165,7 +169,7 @@ export function parseConfig(
 
   return {
     role, zkConnect, zkSessionTimeoutMs, cacheName, host, port, nodeId, advertiseAddress,
-    replicationFactor, maxMemoryBytes, maxEntries, drainTimeoutMs, logLevel: level as LogLevel, coalesce: coalesceText === 'on',
+    replicationFactor, maxMemoryBytes, maxEntries, drainTimeoutMs, leaveNoticeMs, logLevel: level as LogLevel, coalesce: coalesceText === 'on',
     clusterToken: tokenSetting(raw),
     clientTokensFile: raw('clientTokensFile'),
     tls: tlsFiles(raw),

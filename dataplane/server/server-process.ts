@@ -2,6 +2,7 @@
 // and the SIGTERM path (leaving → hand keys off → deregister → finish
 // in-flight requests → exit).
 import type { Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunningProcess } from '../running-process.js';
 import type { DataplaneConfig } from '../config/settings.js';
 import { closeServer, createApp, listen } from '../http/app.js';
@@ -51,14 +52,16 @@ export async function startServer(config: DataplaneConfig, credential: ClusterCr
   const watcher = new MemberWatcher(session, config.cacheName, logger);
   const follower = new RingFollower(watcher, { view, channels, metrics, logger, onChange: (before) => coordinator.onRingChange(before) });
 
-  const notReadyReason = (): string | undefined => {
+  const notServingReason = (): string | undefined => {
     if (!registration.isRegistered) return 'not registered in ZooKeeper yet';
     if (coordinator.memberState === 'joining') return 'joining: receiving its keys';
     if (coordinator.memberState === 'leaving') return 'leaving the cache';
     return undefined;
   };
-  const backend = new LocalBackend(store, clock, metrics, () => view.describe(), () => notReadyReason() === undefined);
-  const router = healthRoutes({ notReadyReason }, metrics);
+  const backend = new LocalBackend(store, clock, metrics, () => view.describe(), () => notServingReason() === undefined);
+  // Ready means replicated (docs/architecture.md, "Readiness means replicated"): Kubernetes then paces
+  // rollouts and evictions on it. The public routes only need the server to serve.
+  const router = healthRoutes({ notReadyReason: () => notServingReason() ?? coordinator.notReplicatedReason() }, metrics);
   pullRoutes(store, config.nodeId, router);
   publicRoutes(backend, router);
   const app = createApp(router, metrics, logger);
@@ -78,7 +81,10 @@ export async function startServer(config: DataplaneConfig, credential: ClusterCr
   return {
     async shutdown() {
       logger.info('leaving the cache');
+      const noticeEnds = Date.now() + config.leaveNoticeMs;
       await coordinator.drain();
+      // Stay visible as leaving until every peer's readiness probe has seen it (LEAVE_NOTICE).
+      await sleep(Math.max(0, noticeEnds - Date.now()));
       // ZooKeeper may be down at this moment; the session's end removes the znode anyway.
       await settleWithin(registration.deregister(), ZK_SHUTDOWN_STEP_MS);
       coordinator.stop();

@@ -15,6 +15,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ownsKey } from '../../dataplane/ring/handoff-plan.js';
+import { Ring } from '../../dataplane/ring/ring.js';
+import type { RingDescription } from '../../dataplane/ring/ring-view.js';
 import { LocalCluster } from '../../test/support/cluster.js';
 import { DataplaneProcess } from '../../test/support/dataplane-process.js';
 import { clusterTokenHeaders } from '../../test/support/cluster-token.js';
@@ -102,20 +105,32 @@ async function loadMany(server: DataplaneProcess, entries: number, valueBytes: n
   }
 }
 
-/** Writes bench-0 … bench-(KEYS-1) so that every GET run hits, however short the POST run was. */
-async function prefill(url: string, hasBatchApi: boolean): Promise<void> {
+/** bench-0 … bench-(KEYS-1). */
+const BENCH_KEYS: readonly string[] = Array.from({ length: KEYS }, (_, i) => `bench-${i}`);
+
+/**
+ * The bench keys a server owns: the server (direct) rows use only these, since
+ * a server prunes the keys it does not own 30 s after its ring settles, which a
+ * slow run reaches.
+ */
+function keysOwnedBy(ring: RingDescription, serverId: string): string[] {
+  const placement = new Ring(ring.members);
+  return BENCH_KEYS.filter((key) => ownsKey(key, placement, serverId, ring.replicationFactor));
+}
+
+/** Writes the keys so that every GET run hits, however short the POST run was. */
+async function prefill(url: string, hasBatchApi: boolean, keys: readonly string[]): Promise<void> {
   const value = 'v'.repeat(VALUE_BYTES);
   if (hasBatchApi) {
-    for (let start = 0; start < KEYS; start += 500) {
-      const entries = Array.from({ length: Math.min(500, KEYS - start) }, (_, i) => ({ key: `bench-${start + i}`, value }));
+    for (let start = 0; start < keys.length; start += 500) {
+      const entries = keys.slice(start, start + 500).map((key) => ({ key, value }));
       const answer = await call(`${url}/api/mset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ entries }) });
       if (answer.status !== 200) throw new Error(`prefill failed: ${answer.status} ${answer.text}`);
     }
     return;
   }
-  for (let start = 0; start < KEYS; start += CONNECTIONS) {
-    await Promise.all(Array.from({ length: Math.min(CONNECTIONS, KEYS - start) }, (_, i) =>
-      call(`${url}/api/post?key=bench-${start + i}&value=${value}`, { method: 'POST' })));
+  for (let start = 0; start < keys.length; start += CONNECTIONS) {
+    await Promise.all(keys.slice(start, start + CONNECTIONS).map((key) => call(`${url}/api/post?key=${key}&value=${value}`, { method: 'POST' })));
   }
 }
 
@@ -143,10 +158,10 @@ async function main(): Promise<void> {
   const cluster = await LocalCluster.start({ servers: 3, env: { MAX_MEMORY: '1Gi' } });
   try {
     const rows: Row[] = [];
-    const run = async (target: string, url: string, op: 'GET' | 'POST', delayMs?: number): Promise<LoadResult> => {
+    const run = async (target: string, url: string, op: 'GET' | 'POST', delayMs?: number, keys = BENCH_KEYS): Promise<LoadResult> => {
       log(`${target} ${op} for ${options.durationSeconds}s${delayMs ? ` (paced, ${delayMs} ms between requests)` : ''}`);
       const result = await load({
-        url, op, durationSeconds: options.durationSeconds, connections: CONNECTIONS, keys: KEYS, valueBytes: VALUE_BYTES, workDir,
+        url, op, durationSeconds: options.durationSeconds, connections: CONNECTIONS, keys, valueBytes: VALUE_BYTES, workDir,
         ...(delayMs ? { delayMs } : {}),
       });
       if (result.non2xx > 0) throw new Error(`${target} ${op}: ${result.non2xx} answers were not 2xx`);
@@ -160,15 +175,16 @@ async function main(): Promise<void> {
         ratio: baseline ? median.opsPerSecond / baseline.ops_per_s : 1, rounds: results.map((r) => Math.round(r.opsPerSecond)),
       });
     };
-    // Started before the prefill, so that the rounds begin as soon after it as ever: a server prunes the
-    // keys it does not own 30 s after its ring settles, and the server (direct) rows read those keys.
     const httpsUrl = await startHttpsClient(cluster);
-    const targets: Array<[string, string, boolean]> = [
-      ['raw-http', raw.url, false], ['server (direct)', cluster.servers[0]!.url, true], ['client (full path)', cluster.client.url, true],
+    const direct = cluster.servers[0]!;
+    const targets: Array<[string, string, boolean, readonly string[]]> = [
+      ['raw-http', raw.url, false, BENCH_KEYS],
+      ['server (direct)', direct.url, true, keysOwnedBy(await cluster.ring(), direct.options.nodeId!)],
+      ['client (full path)', cluster.client.url, true, BENCH_KEYS],
     ];
-    for (const [, url, hasBatchApi] of targets) await prefill(url, hasBatchApi);
+    for (const [, url, hasBatchApi, keys] of targets) await prefill(url, hasBatchApi, keys);
     // Its keys are the plain client's: both route to the same servers.
-    targets.push(['client over HTTPS', httpsUrl, true]);
+    targets.push(['client over HTTPS', httpsUrl, true, BENCH_KEYS]);
     const redis = await startRedis(log, options.durationSeconds);
     const skipped: Array<{ row: string; reason: string }> = redis.skipped ? [{ row: REDIS_TARGET, reason: redis.skipped }] : [];
     const measured = new Map<string, LoadResult[]>();
@@ -176,10 +192,10 @@ async function main(): Promise<void> {
     try {
       for (let round = 1; round <= options.rounds; round++) {
         if (options.rounds > 1) log(`round ${round} of ${options.rounds}`);
-        for (const [target, url] of targets) {
+        for (const [target, url, , keys] of targets) {
           for (const op of ['POST', 'GET'] as const) {
             const key = `${target} ${op}`;
-            measured.set(key, [...(measured.get(key) ?? []), await run(target, url, op)]);
+            measured.set(key, [...(measured.get(key) ?? []), await run(target, url, op, undefined, keys)]);
           }
         }
         // In the same rounds as the others, so that it sees the same noise.

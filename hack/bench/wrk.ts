@@ -20,8 +20,8 @@ export interface LoadOptions {
   op: 'GET' | 'POST';
   durationSeconds: number;
   connections: number;
-  /** Keys cycle over bench-0 … bench-(keys-1). */
-  keys: number;
+  /** The keys the requests cycle over. */
+  keys: readonly string[];
   valueBytes: number;
   /** Per-request delay per connection, to hold a rate below the maximum. */
   delayMs?: number;
@@ -31,11 +31,13 @@ export interface LoadOptions {
 function script(options: LoadOptions): string {
   const value = 'v'.repeat(options.valueBytes);
   const request = options.op === 'GET'
-    ? 'return wrk.format("GET", "/api/get/bench-" .. i)'
-    : `return wrk.format("POST", "/api/post?key=bench-" .. i .. "&value=${value}")`;
+    ? 'return wrk.format("GET", "/api/get/" .. keys[i])'
+    : `return wrk.format("POST", "/api/post?key=" .. keys[i] .. "&value=${value}")`;
   return [
+    // Bench keys need no escaping in a Lua string or a URL.
+    `local keys = {${options.keys.map((key) => `"${key}"`).join(',')}}`,
     'local i = 0',
-    `request = function() i = (i + 1) % ${options.keys}; ${request} end`,
+    `request = function() i = i % #keys + 1; ${request} end`,
     options.delayMs ? `delay = function() return ${options.delayMs} end` : '',
   ].join('\n');
 }

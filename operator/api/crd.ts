@@ -80,6 +80,7 @@ export function distributedCacheCrd(): CustomResourceDefinition {
             column('Clients-Ready', 'integer', '.status.clients.readyReplicas', 'Routers that are ready'),
             column('ZooKeeper-Ready', 'integer', '.status.zookeeper.readyReplicas', 'ZooKeeper members that are ready'),
             column('Ready', 'string', '.status.conditions[?(@.type=="Ready")].status', 'Whether the cache is Ready'),
+            column('Replicated', 'string', '.status.conditions[?(@.type=="Replicated")].status', 'Whether every key has its copies (no hand-off running)'),
             column('Age', 'date', '.metadata.creationTimestamp', 'Time since creation'),
           ],
         },

@@ -99,8 +99,9 @@ export class Reconciler {
     if (cache === undefined || cache.metadata.deletionTimestamp !== undefined) return {};
 
     const spec = resolveSpec(cache.spec, this.deps.defaults);
-    const desired = desiredChildren(cache, spec);
     const observed = new Map(this.deps.state.childrenOf(cache).map((child) => [childKey(child), child]));
+    const servers = observed.get(`Deployment/${childNames(cache.metadata.name).server}`) as V1Deployment | undefined;
+    const desired = desiredChildren(cache, spec, servers);
     // What the cluster holds once this reconcile's writes are in.
     const current = new Map(observed);
     const failures: unknown[] = [];
@@ -275,7 +276,8 @@ export class Reconciler {
   private recordTransitions(cache: DistributedCache, before: Condition[] | undefined, after: Condition[]): void {
     for (const condition of transitions(before, after)) {
       const isTrue = condition.status === 'True';
-      const bad = (condition.type === CONDITION.degraded && isTrue) || (condition.type === CONDITION.ready && !isTrue);
+      // Not Ready only while keys move (NotReplicated) is what every scale and rollout goes through.
+      const bad = (condition.type === CONDITION.degraded && isTrue) || (condition.type === CONDITION.ready && !isTrue && condition.reason !== 'NotReplicated');
       // A new cache starts not Ready and Progressing: only news is worth an Event.
       const first = before?.some((c) => c.type === condition.type) !== true;
       if (first && !(isTrue && (condition.type === CONDITION.ready || condition.type === CONDITION.degraded))) continue;

@@ -26,6 +26,15 @@ export const DATAPLANE_UID = 1000;
 export const TERMINATION_GRACE_BEYOND_DRAIN_SECONDS = 15;
 
 /**
+ * A server's readiness is its word that every key has its copies, so the kubelet asks every
+ * second and believes one answer; a leaving server stays registered long enough (LEAVE_NOTICE)
+ * for every peer's next probe, and its status update, to see it (docs/operator.md, "Replicated").
+ */
+export const SERVER_READINESS_PROBE = { periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 1, successThreshold: 1 } as const;
+export const SERVER_LEAVE_NOTICE_SECONDS = 3;
+const ROUTER_READINESS_PROBE = { periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 } as const;
+
+/**
  * Everything that shapes a data plane pod of one role. The pod template is
  * rendered from it, and its hash is the template's checksum annotation.
  */
@@ -71,6 +80,7 @@ export function dataplanePodConfig(ctx: CacheContext, role: Role): DataplanePodC
     env[SETTINGS.maxMemory.env] = spec.servers.maxMemory;
     if (spec.servers.maxEntries !== undefined) env[SETTINGS.maxEntries.env] = String(spec.servers.maxEntries);
     env[SETTINGS.drainTimeout.env] = `${spec.servers.drainTimeoutSeconds}s`;
+    env[SETTINGS.leaveNotice.env] = `${SERVER_LEAVE_NOTICE_SECONDS}s`;
   }
   const clientTokensSecret = role === 'client' ? spec.clientTokensSecret : undefined;
   if (clientTokensSecret !== undefined) env[SETTINGS.clientTokensFile.env] = CLIENT_TOKENS_FILE_PATH;
@@ -145,8 +155,8 @@ function container(config: DataplanePodConfig): V1Container {
       ...(config.tlsSecret !== undefined ? [TLS_VOLUME_MOUNT] : []),
     ],
     resources: config.resources,
-    // A server's /readyz turns 200 once it has its keys and serves; a router's once its ring is not empty.
-    readinessProbe: httpProbe(config, '/readyz', { periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 }),
+    // A server's /readyz is 200 while it serves and sees every key replicated; a router's once its ring is not empty.
+    readinessProbe: httpProbe(config, '/readyz', config.role === 'server' ? SERVER_READINESS_PROBE : ROUTER_READINESS_PROBE),
     livenessProbe: httpProbe(config, '/healthz', { initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 }),
     securityContext: { ...RESTRICTED_CONTAINER_SECURITY_CONTEXT, readOnlyRootFilesystem: true },
   };

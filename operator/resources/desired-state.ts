@@ -1,4 +1,6 @@
-// Everything one DistributedCache should have, as a pure function of it.
+// Everything one DistributedCache should have, as a pure function of it (and
+// of its server Deployment now, which paces a scale-down).
+import type { V1Deployment } from '@kubernetes/client-node';
 import type { DistributedCache } from '../api/distributed-cache.js';
 import type { ResolvedSpec } from '../api/defaults.js';
 import type { ChildObject } from './child-kinds.js';
@@ -28,7 +30,7 @@ export function withAppliedHash<T extends ChildObject>(object: T): T {
  * In apply order: ZooKeeper before the data plane that needs it, workloads
  * before their autoscalers, and each NetworkPolicy before the pods it fences.
  */
-export function desiredChildren(cache: DistributedCache, spec: ResolvedSpec): ChildObject[] {
+export function desiredChildren(cache: DistributedCache, spec: ResolvedSpec, observedServers?: V1Deployment): ChildObject[] {
   const ctx = cacheContext(cache, spec);
   const children: Array<ChildObject | undefined> = [
     desiredZooKeeperNetworkPolicy(ctx),
@@ -37,7 +39,7 @@ export function desiredChildren(cache: DistributedCache, spec: ResolvedSpec): Ch
     desiredZooKeeperStatefulSet(ctx),
     desiredZooKeeperPdb(ctx),
     desiredServerNetworkPolicy(ctx),
-    desiredServerDeployment(ctx),
+    desiredServerDeployment(ctx, observedServers),
     desiredServerPdb(ctx),
     desiredRouterNetworkPolicy(ctx),
     desiredRouterDeployment(ctx),

@@ -3,7 +3,9 @@
 import type { Condition, ConditionStatus } from '../api/distributed-cache.js';
 import { timestamp } from '../api/time.js';
 
-export const CONDITION = { ready: 'Ready', progressing: 'Progressing', degraded: 'Degraded', monitoringReady: 'MonitoringReady' } as const;
+export const CONDITION = {
+  ready: 'Ready', replicated: 'Replicated', progressing: 'Progressing', degraded: 'Degraded', monitoringReady: 'MonitoringReady',
+} as const;
 export type ConditionType = (typeof CONDITION)[keyof typeof CONDITION];
 
 /** A condition as computed, before it meets the previous one. */

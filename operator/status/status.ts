@@ -8,6 +8,7 @@ import { selectorString } from '../resources/names.js';
 import type { UserSecret } from '../resources/user-secrets.js';
 import { CONDITION, mergeConditions, type ConditionUpdate } from './conditions.js';
 import { monitoringCondition, type MonitoringOutcome } from './monitoring.js';
+import { serverReplication, type ReplicationReport } from './replication.js';
 
 export interface ObservedWorkloads {
   /** Undefined when missing, or when the cache uses an existing ensemble. */
@@ -39,6 +40,8 @@ interface TierReport {
   readonly reasonPrefix: 'ZooKeeper' | 'Servers' | 'Clients';
   readonly desired: number;
   readonly ready: number;
+  /** Pods the workload runs now (its status.replicas). */
+  readonly running: number;
   readonly phase: Phase;
   readonly failure?: { reason: string; message: string };
 }
@@ -79,6 +82,7 @@ function report(
     reasonPrefix,
     desired,
     ready: workload?.status?.readyReplicas ?? 0,
+    running: workload?.status?.replicas ?? 0,
     phase: phaseOf(workload, desired),
     ...(failure !== undefined ? { failure } : {}),
   };
@@ -101,7 +105,13 @@ function tierReports({ spec, observed }: StatusInput): TierReport[] {
 
 const readiness = (tier: TierReport) => `${tier.ready}/${tier.desired} ${tier.noun}`;
 
-function readyCondition(tiers: readonly TierReport[]): ConditionUpdate {
+function replicatedCondition(replication: ReplicationReport): ConditionUpdate {
+  const { replicated, reason, message } = replication;
+  return { type: CONDITION.replicated, status: replicated ? 'True' : 'False', reason, message };
+}
+
+/** Ready means safe to lose a node: every tier ready, and every key at its copies (Replicated). */
+function readyCondition(tiers: readonly TierReport[], replication: ReplicationReport): ConditionUpdate {
   const base = { type: CONDITION.ready } as const;
   const empty = tiers.find((tier) => tier.desired === 0 && tier.reasonPrefix !== 'ZooKeeper');
   if (empty !== undefined) {
@@ -111,6 +121,7 @@ function readyCondition(tiers: readonly TierReport[]): ConditionUpdate {
   if (short !== undefined) {
     return { ...base, status: 'False', reason: `${short.reasonPrefix}NotReady`, message: `${readiness(short)} ready` };
   }
+  if (!replication.replicated) return { ...base, status: 'False', reason: 'NotReplicated', message: replication.message };
   return { ...base, status: 'True', reason: 'Available', message: `${tiers.map(readiness).join(', ')} ready` };
 }
 
@@ -125,7 +136,8 @@ function progressingCondition(tiers: readonly TierReport[]): ConditionUpdate {
   if (rolling !== undefined) return { ...base, status: 'True', reason: 'RollingOut', message: `rolling out the ${rolling.workload}` };
   const scaling = pick('scaling');
   if (scaling !== undefined) {
-    return { ...base, status: 'True', reason: 'Scaling', message: `scaling the ${scaling.workload} to ${scaling.desired}` };
+    const paced = scaling.reasonPrefix === 'Servers' && scaling.running > scaling.desired ? ', one server at a time once every key is replicated' : '';
+    return { ...base, status: 'True', reason: 'Scaling', message: `scaling the ${scaling.workload} to ${scaling.desired}${paced}` };
   }
   const waiting = pick('waiting');
   if (waiting !== undefined) {
@@ -158,11 +170,13 @@ export function computeStatus(input: StatusInput): DistributedCacheStatus {
   const { cache, spec, observed, now } = input;
   const ctx = cacheContext(cache, spec);
   const tiers = tierReports(input);
+  const replication = serverReplication(observed.server);
   const generation = cache.metadata.generation ?? 0;
   const conditions: Condition[] = mergeConditions(
     cache.status?.conditions,
     [
-      readyCondition(tiers),
+      readyCondition(tiers, replication),
+      replicatedCondition(replication),
       progressingCondition(tiers),
       degradedCondition(tiers, input.reconcileError, cache.metadata.namespace, input.missingSecrets ?? []),
       ...(input.monitoring !== undefined ? [monitoringCondition(input.monitoring)] : []),

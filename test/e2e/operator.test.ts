@@ -199,18 +199,26 @@ describe('e2e: the operator and a cache run from our images', function () {
     const servers = () => selectorString(CACHE, 'server');
     const cacheReady = () => kubectl(['-n', namespace, 'wait', '--for=condition=Ready', `dcache/${CACHE}`, '--timeout=300s']);
 
-    it('kubectl scale dcache --replicas=5, then back to 3', async function () {
+    const serverGeneration = () => kubectl(['-n', namespace, 'get', `deployment/${names.server}`, '-o', 'jsonpath={.metadata.generation}']);
+
+    it('kubectl scale dcache --replicas=5, then back to 3, one server at a time', async function () {
       this.timeout(900_000);
+      let generationBefore = 0;
       await underTraffic('scale 3 -> 5 -> 3', async () => {
         await kubectl(['-n', namespace, 'scale', `dcache/${CACHE}`, '--replicas=5']);
         await waitForReadyPods(namespace, servers(), 5, 300_000);
         await cacheReady();
+        generationBefore = Number(await serverGeneration());
         await kubectl(['-n', namespace, 'scale', `dcache/${CACHE}`, '--replicas=3']);
         await waitForReadyPods(namespace, servers(), 3, 300_000);
         await cacheReady();
       });
       const replicas = await kubectl(['-n', namespace, 'get', `dcache/${CACHE}`, '-o', 'jsonpath={.spec.servers.replicas}/{.status.replicas}']);
       expect(replicas).to.equal('3/3');
+      // 5 -> 4 -> 3, each step once Replicated: two changes of the server Deployment, where one jump would be one.
+      expect(Number(await serverGeneration()) - generationBefore, 'scale-down steps').to.equal(2);
+      const replicated = await kubectl(['-n', namespace, 'get', `dcache/${CACHE}`, '-o', 'jsonpath={.status.conditions[?(@.type=="Replicated")].status}']);
+      expect(replicated).to.equal('True');
     });
 
     it('deletes one server pod', async function () {

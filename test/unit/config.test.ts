@@ -21,17 +21,17 @@ describe('configuration', () => {
     expect(server).to.deep.include({
       zkConnect: '127.0.0.1:2181', cacheName: 'default', host: '0.0.0.0', port: 8080, nodeId: 'pod-7',
       advertiseAddress: '0.0.0.0:8080', replicationFactor: 2, maxMemoryBytes: 256 * 2 ** 20, maxEntries: undefined,
-      drainTimeoutMs: 30_000, logLevel: 'info',
+      drainTimeoutMs: 30_000, leaveNoticeMs: 0, logLevel: 'info',
     });
     expect(parseConfig('client', TOKEN, [], 'h').port).to.equal(5000);
   });
 
   it('reads the environment, and lets flags override it', () => {
-    const env = { ...TOKEN, ZK_CONNECT: 'zk-0:2181,zk-1:2181', PORT: '9000', MAX_MEMORY: '64Mi', DRAIN_TIMEOUT: '1m30s', POD_IP: '10.1.2.3' };
+    const env = { ...TOKEN, ZK_CONNECT: 'zk-0:2181,zk-1:2181', PORT: '9000', MAX_MEMORY: '64Mi', DRAIN_TIMEOUT: '1m30s', LEAVE_NOTICE: '3s', POD_IP: '10.1.2.3' };
     const config = parseConfig('server', env, ['--port', '9100', '--max-entries=500', '--log-level=debug'], 'h');
     expect(config).to.deep.include({
       zkConnect: 'zk-0:2181,zk-1:2181', port: 9100, maxMemoryBytes: 64 * 2 ** 20, maxEntries: 500,
-      drainTimeoutMs: 90_000, logLevel: 'debug', advertiseAddress: '10.1.2.3:9100',
+      drainTimeoutMs: 90_000, leaveNoticeMs: 3000, logLevel: 'debug', advertiseAddress: '10.1.2.3:9100',
     });
   });
 
@@ -50,6 +50,7 @@ describe('configuration', () => {
     ['MAX_ENTRIES', { MAX_ENTRIES: '0' }, [], 'outside'],
     ['REPLICATION_FACTOR', { REPLICATION_FACTOR: '0' }, [], 'outside 1..16'],
     ['DRAIN_TIMEOUT', { DRAIN_TIMEOUT: '30' }, [], 'not a duration'],
+    ['LEAVE_NOTICE', { LEAVE_NOTICE: 'soon' }, [], 'not a duration'],
     ['ZK_CONNECT', { ZK_CONNECT: 'no port here' }, [], 'host:port'],
     ['CACHE_NAME', { CACHE_NAME: 'a/b' }, [], 'must be'],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }, [], 'not one of'],

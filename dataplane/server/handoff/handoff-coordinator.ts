@@ -22,6 +22,7 @@ import type { DataplaneMetrics } from '../../observability/metrics.js';
 import { drainPlacement, handoffTargets } from '../../ring/handoff-plan.js';
 import { drainReceivers, pruneDue, pullSources, rebalanceDue, ringsFingerprint } from '../../ring/handoff-triggers.js';
 import type { MemberState } from '../../ring/member.js';
+import { notReplicatedReason } from '../../ring/replication-state.js';
 import { Ring } from '../../ring/ring.js';
 import type { RingView } from '../../ring/ring-view.js';
 import type { ClusterCredential } from '../../security/cluster-credential.js';
@@ -76,6 +77,18 @@ export class HandoffCoordinator {
 
   get memberState(): MemberState {
     return this.state;
+  }
+
+  /** Why this server cannot vouch that every key has its R copies now, or undefined when it can. */
+  notReplicatedReason(): string | undefined {
+    const { view, selfId, session } = this.deps;
+    return notReplicatedReason({
+      zkConnected: session.isConnected,
+      handingOff: this.rebalanceRunning,
+      handOffPending: rebalanceDue(this.state, view.members, selfId, this.handedOffFor, view.ring),
+      members: view.members,
+      selfId,
+    });
   }
 
   /** Writes are refused once leaving, so every write lands where it will stay. */

@@ -90,5 +90,24 @@ describe('process life cycle', function () {
       expect(ring.members.map((m) => m.id)).not.to.include(leaving.options.nodeId);
       expect(leaving.logTail(50)).to.contain('deregistered from ZooKeeper');
     });
+
+    it('answers /readyz 503 on every peer while a server leaves, and 200 once its keys have new copies', async () => {
+      const stayer = cluster.servers[0]!;
+      const leaver = await cluster.addServer({ LEAVE_NOTICE: '2s' });
+      await cluster.waitForMembers(3);
+      await waitFor('the stayer to be ready with three serving', async () => (await call(`${stayer.url}/readyz`)).status === 200);
+      const started = Date.now();
+      const exited = leaver.stop('SIGTERM');
+      const during = await waitFor('the stayer to see the leaver', async () => {
+        const answer = await call(`${stayer.url}/readyz`);
+        return answer.status === 503 ? answer : undefined;
+      }, { timeoutMs: 5000, intervalMs: 20 });
+      expect(during.text).to.contain(`hand-off running: ${leaver.options.nodeId} is leaving`);
+      expect(await exited).to.equal(0);
+      // LEAVE_NOTICE keeps it registered (as leaving) that long, even with nothing to hand off.
+      expect(Date.now() - started).to.be.at.least(2000);
+      await cluster.waitForMembers(2);
+      await waitFor('the stayer to be ready again', async () => (await call(`${stayer.url}/readyz`)).status === 200);
+    });
   });
 });

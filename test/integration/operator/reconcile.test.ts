@@ -268,9 +268,59 @@ describe('operator: reconciling DistributedCaches on a real control plane', func
     });
   });
 
+  describe('a cache scaled down', function () {
+    const NAME = 'shrinking';
+
+    /** What a kubelet reports for a server whose /readyz says a hand-off runs. */
+    const markUnready = (pod: string) => kubectl([
+      'patch', '-n', namespace, `pod/${pod}`, '--subresource=status', '--type=merge',
+      '-p', JSON.stringify({ status: { conditions: [{ type: 'Ready', status: 'False', reason: 'ReadinessProbeFailed' }, { type: 'ContainersReady', status: 'False' }] } }),
+    ]);
+
+    before(async function () {
+      await admin.createCache(namespace, NAME, { servers: { replicas: 3 } });
+      await waitFor('five pods to exist', async () => (await admin.core.listNamespacedPod({ namespace, labelSelector: selector(NAME) })).items.length === 5, QUICK);
+      await admin.markPodsReady(namespace, selector(NAME));
+    });
+
+    it('is Ready and Replicated once every server is ready', async function () {
+      const ready = await cacheWhere(NAME, 'Ready and Replicated', (c) => condition(c, 'Ready')?.status === 'True' && condition(c, 'Replicated')?.status === 'True');
+      expect(condition(ready, 'Replicated')).to.deep.include({ reason: 'AllCopies', message: 'all 3 servers report a settled ring and no hand-off: every key has its copies' });
+      const row = await kubectl(['get', 'dcache', NAME, '-n', namespace, '--no-headers']);
+      expect(row.trim().split(/\s+/).slice(0, 7)).to.deep.equal([NAME, '3', '3', '1', '1', 'True', 'True']);
+    });
+
+    it('removes no server while one is not Replicated, and says why', async function () {
+      const pods = await admin.core.listNamespacedPod({ namespace, labelSelector: selector(NAME, 'server') });
+      await markUnready(pods.items[0]?.metadata?.name ?? '');
+      const waiting = await cacheWhere(NAME, 'Replicated False', (c) => condition(c, 'Replicated')?.status === 'False');
+      expect(condition(waiting, 'Replicated')).to.deep.include({ reason: 'HandOffRunning' });
+      expect(condition(waiting, 'Ready')?.status).to.equal('False');
+
+      await kubectl(['scale', '-n', namespace, `dcache/${NAME}`, '--replicas=1']);
+      const seen = await cacheWhere(NAME, 'the scale-down observed', (c) => c.status?.observedGeneration === c.metadata.generation && c.spec?.servers?.replicas === 1);
+      expect(condition(seen, 'Progressing')).to.deep.include({ reason: 'Scaling', message: 'scaling the server Deployment to 1, one server at a time once every key is replicated' });
+      expect((await readDeployment(`${NAME}-server`)).spec?.replicas).to.equal(3);
+    });
+
+    it('then removes one server at a time, each once the rest are Replicated', async function () {
+      const before = (await readDeployment(`${NAME}-server`)).metadata?.generation ?? 0;
+      // Both steps happen now: the Deployment controller deletes a pod that never ran at once, and the rest are ready.
+      await admin.markPodsReady(namespace, selector(NAME, 'server'));
+      const done = await waitFor('the server Deployment at 1', async () => {
+        const d = await readDeployment(`${NAME}-server`);
+        return d.spec?.replicas === 1 ? d : undefined;
+      }, QUICK);
+      // Each change of spec.replicas is a generation: 3 → 2 → 1 is two, where one jump would be one.
+      expect((done.metadata?.generation ?? 0) - before).to.equal(2);
+      const settled = await cacheWhere(NAME, 'Replicated with 1 server', (c) => condition(c, 'Replicated')?.status === 'True' && c.status?.replicas === 1);
+      expect(condition(settled, 'Ready')?.status).to.equal('True');
+    });
+  });
+
   describe('deleting a cache', function () {
     it('garbage-collects every child through the owner references', async function () {
-      for (const name of ['basic', 'external', 'elastic']) await admin.deleteCache(namespace, name);
+      for (const name of ['basic', 'external', 'elastic', 'shrinking']) await admin.deleteCache(namespace, name);
       await waitFor('every child to be gone', async () => {
         const [deployments, sets, services, pdbs] = await Promise.all([
           admin.apps.listNamespacedDeployment({ namespace }),

@@ -56,7 +56,7 @@ describe('operator API: the DistributedCache CRD', () => {
     });
   });
 
-  it('prints servers desired and ready, clients, ZooKeeper, Ready and Age', () => {
+  it('prints servers desired and ready, clients, ZooKeeper, Ready, Replicated and Age', () => {
     const columns = version().additionalPrinterColumns.map((c) => [c.name, c.jsonPath]);
     expect(columns).to.deep.equal([
       ['Servers', '.spec.servers.replicas'],
@@ -64,6 +64,7 @@ describe('operator API: the DistributedCache CRD', () => {
       ['Clients-Ready', '.status.clients.readyReplicas'],
       ['ZooKeeper-Ready', '.status.zookeeper.readyReplicas'],
       ['Ready', '.status.conditions[?(@.type=="Ready")].status'],
+      ['Replicated', '.status.conditions[?(@.type=="Replicated")].status'],
       ['Age', '.metadata.creationTimestamp'],
     ]);
   });

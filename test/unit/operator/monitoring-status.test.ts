@@ -6,7 +6,7 @@ import { aCache, resolved } from '../../support/operator-fixtures.js';
 
 const NOW = new Date('2026-11-25T12:00:00.000Z');
 const settled = (replicas: number) =>
-  ({ metadata: { generation: 1 }, status: { observedGeneration: 1, replicas, readyReplicas: replicas, updatedReplicas: replicas } }) as V1Deployment & V1StatefulSet;
+  ({ metadata: { generation: 1 }, spec: { replicas }, status: { observedGeneration: 1, replicas, readyReplicas: replicas, updatedReplicas: replicas } }) as V1Deployment & V1StatefulSet;
 const ALL_READY: ObservedWorkloads = { zookeeper: settled(1), server: settled(3), client: settled(1) };
 
 function conditionsWith(monitoring: MonitoringOutcome | undefined) {
@@ -37,16 +37,17 @@ describe('operator status: MonitoringReady', () => {
   });
 
   it('is left out of the status while monitoring is off', () => {
-    expect(conditionsWith(undefined).map(([type]) => type)).to.deep.equal(['Ready', 'Progressing', 'Degraded']);
+    expect(conditionsWith(undefined).map(([type]) => type)).to.deep.equal(['Ready', 'Replicated', 'Progressing', 'Degraded']);
   });
 
   it('comes after the other conditions, and moves neither Ready nor Degraded', () => {
     expect(conditionsWith({ state: 'crdMissing' })).to.deep.equal([
       ['Ready', 'True', 'Available'],
+      ['Replicated', 'True', 'AllCopies'],
       ['Progressing', 'False', 'Complete'],
       ['Degraded', 'False', 'AsExpected'],
       ['MonitoringReady', 'False', 'PodMonitorCRDMissing'],
     ]);
-    expect(conditionsWith({ state: 'applied', podMonitor: 'demo' })[3]).to.deep.equal(['MonitoringReady', 'True', 'PodMonitorApplied']);
+    expect(conditionsWith({ state: 'applied', podMonitor: 'demo' })[4]).to.deep.equal(['MonitoringReady', 'True', 'PodMonitorApplied']);
   });
 });

@@ -157,7 +157,7 @@ describe('operator reconcile: one DistributedCache', () => {
     expect(cluster.events.filter((e) => e.reason === 'Created')).to.have.length(11);
     const status = cluster.cache('shop', 'demo')?.status;
     expect(status?.observedGeneration).to.equal(1);
-    expect(status?.conditions?.map((c) => [c.type, c.status])).to.deep.equal([['Ready', 'False'], ['Progressing', 'True'], ['Degraded', 'False']]);
+    expect(status?.conditions?.map((c) => [c.type, c.status])).to.deep.equal([['Ready', 'False'], ['Replicated', 'False'], ['Progressing', 'True'], ['Degraded', 'False']]);
   });
 
   it('creates the cluster token Secret once, and never writes it again, even from a new operator', async () => {

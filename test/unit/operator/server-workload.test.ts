@@ -47,6 +47,7 @@ describe('operator resources: the cache servers', () => {
       MAX_MEMORY: '1Gi',
       MAX_ENTRIES: '5000',
       DRAIN_TIMEOUT: '45s',
+      LEAVE_NOTICE: '3s',
       LOG_LEVEL: 'debug',
     });
   });
@@ -69,9 +70,11 @@ describe('operator resources: the cache servers', () => {
     });
   }
 
-  it('probes readiness on /readyz (200 once the server has its keys) and liveness on /healthz', () => {
+  it('probes readiness on /readyz (200 while it serves and sees every key replicated) and liveness on /healthz', () => {
     const c = container();
     expect(c.readinessProbe?.httpGet).to.deep.equal({ path: '/readyz', port: 'http' });
+    // Every second, and one answer counts: a hand-off must show before the operator takes the next step.
+    expect(c.readinessProbe).to.deep.include({ periodSeconds: 1, failureThreshold: 1, successThreshold: 1 });
     expect(c.livenessProbe?.httpGet).to.deep.equal({ path: '/healthz', port: 'http' });
     expect(c.ports).to.deep.equal([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
   });
