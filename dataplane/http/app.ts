@@ -1,22 +1,23 @@
 // Assembles a role's Koa app from small middlewares, in the order
-// errors → metrics → routes, and starts its HTTP server.
+// metrics → errors → routes, and starts its HTTP server.
 //
 // A request meets up to three dispatchers, fastest first, all with the same
 // error answers (error-answer.ts) and request recorder (request-recorder.ts):
 //   1. direct routes (direct-routes.ts): plain node:http in front of Koa, for
-//      the internal batch route only, which carries every forwarded op and
-//      hand-off copy; Koa's per-request work took ~40% of its time;
+//      the internal batch route, which carries every forwarded op and
+//      hand-off copy, and the public single-key routes (the route table's
+//      plain routes); Koa's per-request work took ~40% of the batch route's time;
 //   2. the route table's fast path (route-table.ts): a Map lookup for fixed
 //      paths and one trailing :param, since @koa/router composes a fresh
 //      middleware chain per request (~30% of a server's GET throughput);
-//   3. @koa/router: everything else, and the 405 answers.
+//   3. @koa/router: everything else, HEAD, and the 405 answers.
 // README "The hot path" and docs/architecture.md have the measurements.
 import { createServer, type Server } from 'node:http';
 import { createServer as createSecureServer, type Server as SecureServer } from 'node:https';
 import type { SecureContextOptions } from 'node:tls';
 import Koa from 'koa';
 import type { RouteTable } from './route-table.js';
-import type { DirectRoutes } from './direct-routes.js';
+import type { DirectRoutes, RequestGuard } from './direct-routes.js';
 import { CONNECTION_LIMITS, guardConnections, serverTimeouts } from './connection-guard.js';
 import { errorsMiddleware } from './errors-middleware.js';
 import { requestsMiddleware } from './request-recorder.js';
@@ -24,17 +25,27 @@ import { MAX_REQUEST_HEAD_BYTES } from '../protocol/limits.js';
 import type { Logger } from '../observability/logger.js';
 import type { DataplaneMetrics } from '../observability/metrics.js';
 
+/** A request guard (client auth) in front of every route Koa serves; the direct routes call the same one. */
+function guardMiddleware(guard: RequestGuard): Koa.Middleware {
+  return (ctx, next) => {
+    const refusal = guard(ctx.req, ctx.path);
+    if (refusal) throw refusal;
+    return next();
+  };
+}
+
 /**
  * One route table holds every route, so each request is matched once. A
  * `guard` (client auth) runs before any route, its refusals answered and counted as theirs.
  */
-export function createApp(routes: RouteTable, metrics: DataplaneMetrics, logger: Logger, guard?: Koa.Middleware): Koa {
+export function createApp(routes: RouteTable, metrics: DataplaneMetrics, logger: Logger, guard?: RequestGuard): Koa {
   const app = new Koa();
   // Errors are answered and logged by errorsMiddleware; Koa's own printer stays quiet.
   app.silent = true;
-  app.use(errorsMiddleware(logger));
+  // Outside the errors middleware, so that a failure is recorded with the status it is answered with.
   app.use(requestsMiddleware(metrics.requests));
-  if (guard !== undefined) app.use(guard);
+  app.use(errorsMiddleware(logger));
+  if (guard !== undefined) app.use(guardMiddleware(guard));
   app.use(routes.dispatch());
   app.use(routes.router.routes());
   // Not `throw: true`: @koa/router sets Allow only when it does not throw, and a method it does not
@@ -58,10 +69,12 @@ export function listen(app: Koa, host: string, port: number, direct?: DirectRout
  * a connection for Node's default of 120 s before sending a byte of HTTP.
  * The pair changes later through the server's setSecureContext (security/tls-credential.ts).
  */
-export function listenSecure(app: Koa, host: string, port: number, tls: SecureContextOptions, limits = CONNECTION_LIMITS): Promise<SecureServer> {
+export function listenSecure(
+  app: Koa, host: string, port: number, tls: SecureContextOptions, direct?: DirectRoutes, limits = CONNECTION_LIMITS,
+): Promise<SecureServer> {
   const server = createSecureServer(
     { ...tls, handshakeTimeout: limits.headersTimeoutMs, maxHeaderSize: MAX_REQUEST_HEAD_BYTES, ...serverTimeouts(limits) },
-    app.callback(),
+    direct ? direct.listener(app.callback()) : app.callback(),
   );
   guardConnections(server, limits);
   return bind(server, host, port);

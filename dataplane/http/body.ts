@@ -103,26 +103,16 @@ export async function readRequestJson(req: IncomingMessage, limit = MAX_BODY_BYT
   return parseJsonBody(await readRequestBody(req, limit));
 }
 
-export async function readBody(ctx: Context, limit = MAX_BODY_BYTES): Promise<Buffer> {
-  try {
-    return await readRequestBody(ctx.req, limit);
-  } catch (error) {
-    // The rest of an oversized body is never read, so the connection cannot be reused.
-    if (error instanceof PayloadTooLargeError) ctx.set('Connection', 'close');
-    throw error;
-  }
-}
-
-export async function readJson(ctx: Context, limit = MAX_BODY_BYTES): Promise<unknown> {
-  checkJsonType(ctx.get('content-type'));
-  return parseJsonBody(await readBody(ctx, limit));
+/** A Koa route's JSON body (see readRequestJson). */
+export function readJson(ctx: Context, limit = MAX_BODY_BYTES): Promise<unknown> {
+  return readRequestJson(ctx.req, limit);
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** A UTF-8 text body (PUT's value). Invalid UTF-8 is refused rather than mangled. */
-export async function readText(ctx: Context, limit: number): Promise<string> {
-  const body = await readBody(ctx, limit);
+export async function readRequestText(req: IncomingMessage, limit: number): Promise<string> {
+  const body = await readRequestBody(req, limit);
   try {
     return strictUtf8.decode(body);
   } catch {

@@ -3,7 +3,7 @@
 import type { Middleware } from 'koa';
 import { MethodNotAllowedError, RouteNotFoundError } from '../protocol/errors.js';
 import type { Logger } from '../observability/logger.js';
-import { errorAnswer } from './error-answer.js';
+import { errorAnswer, errorHeaders } from './error-answer.js';
 
 export function errorsMiddleware(logger: Logger): Middleware {
   return async (ctx, next) => {
@@ -19,7 +19,8 @@ export function errorsMiddleware(logger: Logger): Middleware {
     } catch (error) {
       const answer = errorAnswer(error, logger, ctx);
       ctx.status = answer.status;
-      ctx.set(answer.headers);
+      // Then Koa adds Content-Type and Content-Length, as direct-routes.ts's writeJson does.
+      ctx.set(errorHeaders(answer, ctx.req));
       ctx.body = answer.body;
     }
   };

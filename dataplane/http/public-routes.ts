@@ -1,8 +1,10 @@
 // The public cache API (its contract: README, "HTTP API"), over any CacheBackend.
-import { RouteTable } from './route-table.js';
-import type { Context } from 'koa';
+// The single-key routes are plain routes (route-table.ts), which the direct
+// routes serve outside Koa: they are most of the traffic (docs/architecture.md,
+// "The hot path", has what that saves).
+import { RouteTable, type PlainAnswer, type PlainRequest } from './route-table.js';
 import type { CacheBackend, WriteRequest } from '../api/backend.js';
-import { hasBody, readJson, readText } from './body.js';
+import { hasBody, readJson, readRequestJson, readRequestText } from './body.js';
 import { BadRequestError, KeyNotFoundError } from '../protocol/errors.js';
 import { MAX_VALUE_BYTES } from '../protocol/limits.js';
 import {
@@ -15,14 +17,19 @@ export const LEGACY_WRITE_ACK = 'Key-Value pair added successfully';
 const GET_PREFIX = '/api/get/';
 const KEYS_PREFIX = '/api/keys/';
 
+const TEXT_TYPE = 'text/plain; charset=utf-8';
+const NO_CONTENT: PlainAnswer = { status: 204 };
+const WRITE_ACK: PlainAnswer = { status: 200, type: TEXT_TYPE, body: LEGACY_WRITE_ACK };
+
 /** The key from the raw (still percent-encoded) path, decoded strictly. */
-function pathKey(ctx: Context, prefix: string): string {
-  return decodePathKey(ctx.path.slice(prefix.length));
+function pathKey(request: PlainRequest, prefix: string): string {
+  return decodePathKey(request.path.slice(prefix.length));
 }
 
-function sendValue(ctx: Context, value: string): void {
-  ctx.type = 'text/plain; charset=utf-8';
-  ctx.body = value;
+/** One query parameter; a repeated one is refused (singleParam). */
+function queryParam(query: URLSearchParams, name: string): string | undefined {
+  const values = query.getAll(name);
+  return singleParam(values.length > 1 ? values : values[0], name);
 }
 
 function writeFromObject(raw: unknown, where: string): WriteRequest {
@@ -31,52 +38,51 @@ function writeFromObject(raw: unknown, where: string): WriteRequest {
   return { key: validateKey(key), value: validateValue(value), ttlSeconds: validateTtl(ttl) };
 }
 
-async function legacyWrite(ctx: Context): Promise<WriteRequest> {
-  const query = ctx.query;
-  const key = singleParam(query.key, 'key');
+async function legacyWrite({ req, querystring }: PlainRequest): Promise<WriteRequest> {
+  const query = new URLSearchParams(querystring);
+  const key = queryParam(query, 'key');
   if (key !== undefined) {
     // A body beside a query key would be ignored; say so rather than store half of what was sent.
-    if (hasBody(ctx.req)) throw new BadRequestError('give the entry in the query or in a JSON body, not both');
-    const value = singleParam(query.value, 'value');
+    if (hasBody(req)) throw new BadRequestError('give the entry in the query or in a JSON body, not both');
+    const value = queryParam(query, 'value');
     if (value === undefined) throw new BadRequestError('value is required: POST /api/post?key=K&value=V');
-    return { key: validateKey(key), value: validateValue(value), ttlSeconds: parseQueryTtl(singleParam(query.ttl, 'ttl')) };
+    return { key: validateKey(key), value: validateValue(value), ttlSeconds: parseQueryTtl(queryParam(query, 'ttl')) };
   }
   // Ignoring them would store a value the caller did not send, or without the TTL it asked for.
-  if (query.value !== undefined || query.ttl !== undefined) throw new BadRequestError('key is required with value or ttl in the query: POST /api/post?key=K&value=V[&ttl=S]');
-  if (!ctx.get('content-type')) throw new BadRequestError('key is required: POST /api/post?key=K&value=V, or a JSON body {"key","value","ttl"}');
-  return writeFromObject(await readJson(ctx), 'body');
+  if (query.has('value') || query.has('ttl')) throw new BadRequestError('key is required with value or ttl in the query: POST /api/post?key=K&value=V[&ttl=S]');
+  if (!req.headers['content-type']) throw new BadRequestError('key is required: POST /api/post?key=K&value=V, or a JSON body {"key","value","ttl"}');
+  return writeFromObject(await readRequestJson(req), 'body');
 }
 
 export function publicRoutes(backend: CacheBackend, router = new RouteTable()): RouteTable {
 
-  const readOne = async (ctx: Context, prefix: string): Promise<void> => {
-    const key = pathKey(ctx, prefix);
+  const readOne = async (request: PlainRequest, prefix: string): Promise<PlainAnswer> => {
+    const key = pathKey(request, prefix);
     const [value] = await backend.getMany([key]);
     if (value === undefined) throw new KeyNotFoundError(key);
-    sendValue(ctx, value);
+    return { status: 200, type: TEXT_TYPE, body: value };
   };
 
   // The prototype's API, kept byte for byte.
-  router.get('/api/get/:key', (ctx) => readOne(ctx, GET_PREFIX));
-  router.post('/api/post', async (ctx) => {
-    await backend.setMany([await legacyWrite(ctx)]);
-    ctx.type = 'text/plain; charset=utf-8';
-    ctx.body = LEGACY_WRITE_ACK;
+  router.plain('GET', '/api/get/:key', (request) => readOne(request, GET_PREFIX));
+  router.plain('POST', '/api/post', async (request) => {
+    await backend.setMany([await legacyWrite(request)]);
+    return WRITE_ACK;
   });
 
   // REST form.
-  router.get('/api/keys/:key', (ctx) => readOne(ctx, KEYS_PREFIX));
-  router.put('/api/keys/:key', async (ctx) => {
-    const key = pathKey(ctx, KEYS_PREFIX);
-    const ttlSeconds = parseQueryTtl(singleParam(ctx.query.ttl, 'ttl'));
-    const value = await readText(ctx, MAX_VALUE_BYTES);
+  router.plain('GET', '/api/keys/:key', (request) => readOne(request, KEYS_PREFIX));
+  router.plain('PUT', '/api/keys/:key', async (request) => {
+    const key = pathKey(request, KEYS_PREFIX);
+    const ttlSeconds = parseQueryTtl(queryParam(new URLSearchParams(request.querystring), 'ttl'));
+    const value = await readRequestText(request.req, MAX_VALUE_BYTES);
     await backend.setMany([{ key, value, ttlSeconds }]);
-    ctx.status = 204;
+    return NO_CONTENT;
   });
-  router.delete('/api/keys/:key', async (ctx) => {
-    const key = pathKey(ctx, KEYS_PREFIX);
+  router.plain('DELETE', '/api/keys/:key', async (request) => {
+    const key = pathKey(request, KEYS_PREFIX);
     if (!(await backend.delete(key))) throw new KeyNotFoundError(key);
-    ctx.status = 204;
+    return NO_CONTENT;
   });
 
   // Batch forms.

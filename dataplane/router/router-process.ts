@@ -14,6 +14,7 @@ import type { ClusterCredential } from '../security/cluster-credential.js';
 import type { ClientCredential } from '../security/client-credential.js';
 import type { TlsCredential } from '../security/tls-credential.js';
 import { clientAuthGuard } from '../http/client-auth-guard.js';
+import { DirectRoutes } from '../http/direct-routes.js';
 import { HybridLogicalClock } from '../version/hlc.js';
 import { RouterBackend } from './router-backend.js';
 import { routerRoutes } from './router-routes.js';
@@ -29,9 +30,11 @@ const ROUTER_DRAIN_MS = 10_000;
 const SETTLE_GRACE_MS = 5000;
 
 /** Plain HTTP; or HTTPS, with the pair the credential keeps re-reading. */
-async function listenPublic(app: Koa, config: DataplaneConfig, metrics: DataplaneMetrics, logger: Logger, tls: TlsCredential | undefined): Promise<Server | SecureServer> {
-  if (tls === undefined) return listen(app, config.host, config.port);
-  const server = await listenSecure(app, config.host, config.port, tls.secureContextOptions);
+async function listenPublic(
+  app: Koa, direct: DirectRoutes, config: DataplaneConfig, metrics: DataplaneMetrics, logger: Logger, tls: TlsCredential | undefined,
+): Promise<Server | SecureServer> {
+  if (tls === undefined) return listen(app, config.host, config.port, direct);
+  const server = await listenSecure(app, config.host, config.port, tls.secureContextOptions, direct);
   tls.watch(server, { reloads: metrics.tlsReloads, reloadFailures: metrics.tlsReloadFailures, expiry: metrics.tlsCertificateExpiry }, logger);
   return server;
 }
@@ -65,8 +68,11 @@ export async function startRouter(
   const backend = new RouterBackend(view, channels, clock, metrics, logger);
   const notReadyReason = (): string | undefined => (backend.isReady() ? undefined : 'no cache server in the ring');
   const guard = clientCredential === undefined ? undefined : clientAuthGuard(clientCredential, metrics.clientAuthFailures);
-  const app = createApp(routerRoutes(backend, { notReadyReason }, metrics), metrics, logger, guard);
-  const server = await listenPublic(app, config, metrics, logger, tls);
+  const routes = routerRoutes(backend, { notReadyReason }, metrics);
+  const app = createApp(routes, metrics, logger, guard);
+  // The public single-key routes are answered outside Koa (http/direct-routes.ts).
+  const direct = new DirectRoutes(metrics.requests, logger).serve(routes, guard);
+  const server = await listenPublic(app, direct, config, metrics, logger, tls);
   logger.info(
     { host: config.host, port: config.port, clientAuth: guard !== undefined, tls: tls === undefined ? false : { serial: tls.pair.serialNumber, notAfter: tls.pair.notAfter.toISOString() } },
     'client listening',

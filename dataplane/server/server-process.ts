@@ -66,7 +66,7 @@ export async function startServer(config: DataplaneConfig, credential: ClusterCr
   publicRoutes(backend, router);
   const app = createApp(router, metrics, logger);
   // Every internal route, the direct batch route and Koa's pull route alike, is behind the cluster token.
-  const guarded = new DirectRoutes(metrics.requests, logger).guard(INTERNAL_PATH_PREFIX, clusterAuthGuard(credential, metrics.internalAuthFailures));
+  const guarded = new DirectRoutes(metrics.requests, logger).guard(INTERNAL_PATH_PREFIX, clusterAuthGuard(credential, metrics.internalAuthFailures)).serve(router);
   const direct = internalRoutes(store, metrics, () => coordinator.acceptsWrites(), guarded);
   const server: Server = await listen(app, config.host, config.port, direct);
   logger.info({ host: config.host, port: config.port, advertise: config.advertiseAddress }, 'server listening');

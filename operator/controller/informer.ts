@@ -1,9 +1,17 @@
 // An informer: a local copy of one kind of object (in one namespace, or all),
 // kept current by list-then-watch, that tells its listeners what changed.
 // Listeners only enqueue keys; the logic lives in reconcile.
+//
+// client-node's makeInformer (ListWatch) is not used: it asks for no watch
+// bookmarks, so a quiet watch comes back with an expired resourceVersion and
+// lists everything again, and after a failed list or watch it stops and leaves
+// the retry to its caller (kubernetes-client/javascript#836, #1933). This loop
+// does those with backoff; the requests themselves are the library's
+// (KubeClient.list and KubeClient.watch).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { isGone, type KubeClient, type KubeObject, type WatchEvent } from '../kube/client.js';
+import { isGone } from '../kube/api-error.js';
+import type { KubeClient, KubeObject, WatchEvent } from '../kube/client.js';
 import type { ResourceType } from '../kube/resource-types.js';
 
 export type InformerEvent = 'added' | 'modified' | 'deleted';

@@ -5,7 +5,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { microTime } from '../api/time.js';
-import { isConflict, isNotFound, KubeApiError, type KubeClient, type KubeObject } from '../kube/client.js';
+import { isConflict, isNotFound, KubeApiError } from '../kube/api-error.js';
+import type { KubeClient, KubeObject } from '../kube/client.js';
 import { resourceType } from '../kube/resource-types.js';
 
 export interface LeaseSpec {

@@ -3,7 +3,8 @@
 import type { DistributedCache, DistributedCacheStatus } from '../api/distributed-cache.js';
 import type { ClusterState, ClusterWriter, SecretPresence } from '../reconcile/ports.js';
 import type { ChildObject } from '../resources/child-kinds.js';
-import { isConflict, isNotFound, type KubeClient, type KubeObject } from './client.js';
+import { isConflict, isNotFound } from './api-error.js';
+import type { KubeClient, KubeObject } from './client.js';
 import { resourceType, resourceTypeOf } from './resource-types.js';
 
 /** A local copy of one kind of object, such as an informer keeps. */
@@ -49,7 +50,7 @@ export function apiClusterWriter(client: KubeClient): ClusterWriter {
     applyStatus: async (cache: DistributedCache, status: DistributedCacheStatus) => {
       const { name, namespace } = cache.metadata;
       try {
-        await client.apply({ apiVersion: cache.apiVersion, kind: cache.kind, metadata: { name, namespace }, status } as KubeObject, 'status');
+        await client.applyStatus({ apiVersion: cache.apiVersion, kind: cache.kind, metadata: { name, namespace }, status });
       } catch (error) {
         // Deleted meanwhile: nothing left to report on.
         if (!isNotFound(error)) throw error;

@@ -3,26 +3,13 @@
 // a plain get finds the cache's PodMonitor.
 import type { PodMonitorLookup } from '../reconcile/ports.js';
 import type { ChildObject } from '../resources/child-kinds.js';
-import { POD_MONITOR_API_VERSION, POD_MONITOR_KIND, POD_MONITOR_PLURAL } from '../resources/pod-monitor.js';
-import { isNotFound, type KubeClient } from './client.js';
+import { POD_MONITOR_API_VERSION, POD_MONITOR_KIND } from '../resources/pod-monitor.js';
+import type { KubeClient } from './client.js';
 import { resourceType } from './resource-types.js';
-
-interface ApiResourceList {
-  resources?: Array<{ name: string }>;
-}
 
 export function apiPodMonitorLookup(client: KubeClient): PodMonitorLookup {
   return {
-    served: async () => {
-      try {
-        const list = await client.request<ApiResourceList>('GET', `/apis/${POD_MONITOR_API_VERSION}`);
-        return list.resources?.some((resource) => resource.name === POD_MONITOR_PLURAL) === true;
-      } catch (error) {
-        // No such group/version: the CRD is not installed.
-        if (isNotFound(error)) return false;
-        throw error;
-      }
-    },
+    served: () => client.serves(POD_MONITOR_API_VERSION, POD_MONITOR_KIND),
     get: async (namespace, name) => {
       const found = await client.get<ChildObject>(resourceType(POD_MONITOR_KIND), namespace, name);
       // The API server's answer carries them, but the drift check must not depend on it.

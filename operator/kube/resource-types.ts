@@ -10,7 +10,8 @@ export interface ResourceType {
   namespaced: boolean;
 }
 
-const TYPES = [
+/** Every kind the operator reads or writes. */
+export const KNOWN_TYPES = [
   { apiVersion: API_VERSION, kind: KIND, plural: PLURAL, namespaced: true },
   { apiVersion: 'apps/v1', kind: 'StatefulSet', plural: 'statefulsets', namespaced: true },
   { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespaced: true },
@@ -25,16 +26,16 @@ const TYPES = [
   { apiVersion: 'events.k8s.io/v1', kind: 'Event', plural: 'events', namespaced: true },
 ] as const satisfies readonly ResourceType[];
 
-export type KnownKind = (typeof TYPES)[number]['kind'];
+export type KnownKind = (typeof KNOWN_TYPES)[number]['kind'];
 
 export function resourceType(kind: KnownKind): ResourceType {
-  const type = TYPES.find((t) => t.kind === kind);
+  const type = KNOWN_TYPES.find((t) => t.kind === kind);
   if (type === undefined) throw new Error(`unknown kind ${kind}`);
   return type;
 }
 
 export function resourceTypeOf(object: { apiVersion: string; kind: string }): ResourceType {
-  const type = TYPES.find((t) => t.kind === object.kind && t.apiVersion === object.apiVersion);
+  const type = KNOWN_TYPES.find((t) => t.kind === object.kind && t.apiVersion === object.apiVersion);
   if (type === undefined) throw new Error(`the operator does not handle ${object.apiVersion} ${object.kind}`);
   return type;
 }

@@ -19,6 +19,8 @@ export interface OperatorOptions {
   /** For the log file name. */
   name: string;
   env?: Record<string, string>;
+  /** Another build's operator/main.js (the operator bench compares two builds); this build's by default. */
+  main?: string;
 }
 
 export class OperatorProcess {
@@ -46,7 +48,7 @@ export class OperatorProcess {
 
   private spawn(): void {
     const log = openSync(this.logFile, 'a');
-    this.child = spawn(process.execPath, [MAIN], {
+    this.child = spawn(process.execPath, [this.options.main ?? MAIN], {
       env: {
         PATH: process.env['PATH'] ?? '',
         KUBECONFIG: this.options.kubeconfig,

@@ -1,5 +1,6 @@
 // Raw TCP clients for tests of what a connection may do before any route
-// sees a request: slow heads, oversized heads, malformed requests.
+// sees a request (slow heads, oversized heads, malformed requests), and of
+// an answer's exact bytes.
 import { connect, type Socket } from 'node:net';
 
 export function openSocket(port: number, host = '127.0.0.1'): Promise<Socket> {
@@ -44,4 +45,34 @@ export async function trickle(socket: Socket, lines: Iterable<string>, everyMs: 
     socket.write(line);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
+}
+
+/**
+ * Sends one raw request on a new connection and resolves the bytes of its
+ * answer, head and body, once the answer is complete (by its Content-Length,
+ * or no body for 204 and HEAD) or the server closes. Then it closes too.
+ */
+export async function rawExchange(port: number, request: string | Buffer, { head = false } = {}): Promise<string> {
+  const socket = await openSocket(port);
+  return new Promise((resolve) => {
+    let received = Buffer.alloc(0);
+    // An answer without a length (chunked) ends only when the connection does: do not wait for that.
+    const timer = setTimeout(() => done(), 2000);
+    const done = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(received.toString('latin1'));
+    };
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const end = received.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      const headText = received.subarray(0, end).toString('latin1');
+      const bodyBytes = head || /^HTTP\/1\.1 (204|304)/.test(headText) ? 0 : Number(/^content-length:\s*(\d+)/im.exec(headText)?.[1] ?? Number.NaN);
+      if (received.length >= end + 4 + bodyBytes) done();
+    });
+    socket.on('error', () => undefined);
+    socket.once('close', done);
+    socket.write(request);
+  });
 }

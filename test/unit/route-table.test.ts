@@ -37,4 +37,20 @@ describe('route table', () => {
     const paths = table.router.stack.map((layer) => layer.path);
     expect(paths).to.include.members(['/healthz', '/api/get/:key', '/api/keys/:key', '/api/post', '/api/get/']);
   });
+
+  it('finds a plain route where the fast path would dispatch it, and only a plain one', () => {
+    const plain = new RouteTable()
+      .plain('GET', '/api/get/:key', () => ({ status: 204 }))
+      .plain('POST', '/api/post', () => ({ status: 204 }))
+      .get('/healthz', () => undefined);
+    expect(plain.findPlain('GET', '/api/get/a%2Fb')?.template).to.equal('/api/get/:key');
+    expect(plain.findPlain('POST', '/api/post')?.template).to.equal('/api/post');
+    for (const [method, path] of [['HEAD', '/api/get/k'], ['GET', '/API/GET/k'], ['GET', '/api/get/'], ['GET', '/api/get/a/b'], ['GET', '/healthz'], ['POST', '/api/post/']]) {
+      expect(plain.findPlain(method as string, path as string), `${method} ${path}`).to.equal(undefined);
+    }
+  });
+
+  it('refuses a plain route whose template only @koa/router could match', () => {
+    expect(() => new RouteTable().plain('GET', '/api/:a/:b', () => ({ status: 204 }))).to.throw(/fixed path or one trailing :param/);
+  });
 });

@@ -1,6 +1,7 @@
 // The informer against a small fake API server on loopback: list, then watch;
 // a 410 Gone (the resourceVersion is too old) means list again, and listeners
-// hear about every difference.
+// hear about every difference. (The client against a real API server is
+// test/integration/operator/kube-client.test.ts.)
 import { expect } from 'chai';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -33,8 +34,13 @@ describe('operator controller: informer', () => {
     let watched = 0;
     server = createServer((request, response) => {
       const url = new URL(request.url ?? '/', 'http://x');
-      requests.push(`${url.searchParams.get('watch') === 'true' ? 'watch' : 'list'} ${url.searchParams.get('resourceVersion') ?? ''}`.trim());
       response.setHeader('content-type', 'application/json');
+      if (url.pathname === '/api/v1') {
+        // Discovery: where the client library finds the kind's path.
+        response.end(JSON.stringify({ kind: 'APIResourceList', groupVersion: 'v1', resources: [{ name: 'services', kind: 'Service', namespaced: true, singularName: 'service', verbs: ['list', 'watch'] }] }));
+        return;
+      }
+      requests.push(`${url.searchParams.get('watch') === 'true' ? 'watch' : 'list'} ${url.searchParams.get('resourceVersion') ?? ''}`.trim());
       if (url.searchParams.get('watch') !== 'true') {
         const items = lists[Math.min(listed++, lists.length - 1)] ?? [];
         response.end(JSON.stringify({ items: items.map(([n, rv]) => ({ metadata: service(n, rv).metadata })), metadata: { resourceVersion: String(10 * listed) } }));

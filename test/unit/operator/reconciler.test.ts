@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { pino } from 'pino';
 import type { DistributedCache, DistributedCacheSpec, DistributedCacheStatus } from '../../../operator/api/distributed-cache.js';
-import { KubeApiError } from '../../../operator/kube/client.js';
+import { KubeApiError } from '../../../operator/kube/api-error.js';
 import type { ClusterState, ClusterWriter, EventRecorder, EventType, PodMonitorLookup, SecretPresence } from '../../../operator/reconcile/ports.js';
 import { MISSING_POD_MONITOR_CRD_RECHECK_MS, MISSING_SECRET_RECHECK_MS, Reconciler, ReconcileError } from '../../../operator/reconcile/reconciler.js';
 import type { ChildObject } from '../../../operator/resources/child-kinds.js';
