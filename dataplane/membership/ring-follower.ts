@@ -5,16 +5,24 @@
 // that vanished are forgotten when their grace ends (routers keep reading
 // from them for a moment), whether or not ZooKeeper reports anything meanwhile.
 import type { Logger } from '../observability/logger.js';
-import type { DataplaneMetrics } from '../observability/metrics.js';
+import type { Member } from '../ring/member.js';
 import type { Ring } from '../ring/ring.js';
 import type { RingView } from '../ring/ring-view.js';
-import type { ServerChannels } from '../transport/server-channels.js';
-import type { MemberWatcher } from './member-watcher.js';
+
+/**
+ * Where member lists come from: ZooKeeper (MemberWatcher) in the data plane's
+ * processes, or a router's `GET /api/ring` in a smart client (client/).
+ */
+export interface MemberSource {
+  on(event: 'members', listener: (members: Member[]) => void): unknown;
+}
 
 export interface RingFollowerDeps {
   view: RingView;
-  channels: ServerChannels;
-  metrics: DataplaneMetrics;
+  /** The process's channels to servers (transport/server-channels.ts): those to servers that left are closed. */
+  channels: { retainOnly(members: readonly Member[]): void };
+  /** The ring metrics (observability/metrics.ts), or a smart client's own record of the ring. */
+  metrics: { recordRing(epoch: number, members: readonly Member[]): void };
   logger: Logger;
   /** The role's reaction to a changed view; `before` is the placement ring until then. */
   onChange?: (before: Ring) => void;
@@ -23,7 +31,7 @@ export interface RingFollowerDeps {
 export class RingFollower {
   private expiryTimer: NodeJS.Timeout | undefined;
 
-  constructor(watcher: MemberWatcher, private readonly deps: RingFollowerDeps) {
+  constructor(watcher: MemberSource, private readonly deps: RingFollowerDeps) {
     watcher.on('members', (members) => {
       const before = deps.view.ring;
       if (deps.view.update(members, Date.now())) this.changed(before);

@@ -56,8 +56,9 @@ export class UnsupportedMediaTypeError extends CacheError {
 export class ServiceUnavailableError extends CacheError {
   readonly status = 503;
   override readonly headers: Readonly<Record<string, string>>;
-  constructor(message: string, retryAfterSeconds: number) {
-    super(message);
+  /** `options.cause`: what made it so (an owner's failure), for in-process callers; never part of an answer. */
+  constructor(message: string, retryAfterSeconds: number, options?: ErrorOptions) {
+    super(message, options);
     this.headers = { 'Retry-After': String(retryAfterSeconds) };
   }
 }

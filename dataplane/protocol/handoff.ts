@@ -6,6 +6,13 @@ import { BadRequestError } from './errors.js';
 
 export const HANDOFF_PULL_PATH = '/internal/v1/handoff/pull';
 
+/**
+ * Time for a state change in ZooKeeper to reach every writer before data
+ * moves: a joiner waits this long before it pulls, so that every router and
+ * smart client writes to it by then (docs/consistency.md).
+ */
+export const HANDOFF_SETTLE_MS = 500;
+
 export interface PullRequest {
   /** The joining member asking. */
   requester: string;

@@ -4,14 +4,18 @@
 // that lost to a newer version is stamped anew; docs/consistency.md). Reads
 // ask the owners in ring order when membership is settled, and every
 // candidate owner (newest version wins) while it is changing.
+//
+// Two kinds of process construct it: the router (router-process.ts) and an
+// application's smart client (client/), which is a router in-process
+// (docs/architecture.md, "The smart client"). Both keep their ring view with
+// `routingView`, so both read and write by the same rules.
 import type { CacheBackend, WriteRequest } from '../api/backend.js';
 import type { Member } from '../ring/member.js';
 import { OwnerRefusedError, ServiceUnavailableError } from '../protocol/errors.js';
 import type { BatchOp, BatchResult } from '../protocol/internal-batch.js';
 import { RETRY_AFTER_SECONDS } from '../protocol/limits.js';
 import type { Logger } from '../observability/logger.js';
-import type { DataplaneMetrics } from '../observability/metrics.js';
-import type { RingDescription, RingView } from '../ring/ring-view.js';
+import { RingView, type RingDescription } from '../ring/ring-view.js';
 import type { ServerLinks } from '../transport/server-channels.js';
 import { compareVersions, type HybridLogicalClock, type Version } from '../version/hlc.js';
 import { newestOf, ownersBehind, type FoundResult } from './read-verdict.js';
@@ -23,18 +27,39 @@ const MAX_REROUTES = 3;
 /** Stamps a write may take before the router gives up on ordering it (each one is newer than a write it lost to). */
 export const MAX_WRITE_ATTEMPTS = 5;
 
-function unavailable(detail: string): ServiceUnavailableError {
-  return new ServiceUnavailableError(detail, RETRY_AFTER_SECONDS);
+/** `cause`: the last owner's failure, kept for a smart client's typed errors; the message (the router's answer) does not show it. */
+function unavailable(detail: string, cause?: unknown): ServiceUnavailableError {
+  return new ServiceUnavailableError(detail, RETRY_AFTER_SECONDS, cause === undefined ? undefined : { cause });
 }
 
 type WriteOp = Extract<BatchOp, { version: Version }>;
+
+/** How long after a membership change reads ask every candidate owner, and a vanished member is still read from. */
+export const SETTLE_GRACE_MS = 5000;
+
+/**
+ * The ring view a router keeps. A member that vanishes is still read from
+ * (as leaving) for a moment: a server whose session expired comes straight
+ * back, and a crashed one just refuses the connection.
+ */
+export function routingView(replicationFactor: number): RingView {
+  return new RingView({ replicationFactor, settleGraceMs: SETTLE_GRACE_MS, departedGraceMs: SETTLE_GRACE_MS });
+}
+
+/** The counters the backend keeps: a router's Prometheus metrics, or a smart client's plain counts. */
+export interface RoutingCounters {
+  hits: { inc(): void };
+  misses: { inc(): void };
+  writeRestamps: { inc(): void };
+  readRepairs: { inc(): void };
+}
 
 export class RouterBackend implements CacheBackend {
   constructor(
     private readonly view: RingView,
     private readonly channels: ServerLinks,
     private readonly clock: HybridLogicalClock,
-    private readonly metrics: DataplaneMetrics,
+    private readonly metrics: RoutingCounters,
     private readonly logger: Logger,
   ) {}
 
@@ -101,7 +126,7 @@ export class RouterBackend implements CacheBackend {
         this.logger.debug({ err: error, owner: owner.id }, 'owner did not answer a read; trying the next');
       }
     }
-    if (!answered) throw unavailable(`no owner of the key answered (${lastError?.message ?? 'unknown'})`);
+    if (!answered) throw unavailable(`no owner of the key answered (${lastError?.message ?? 'unknown'})`, lastError);
     return undefined;
   }
 
@@ -120,7 +145,7 @@ export class RouterBackend implements CacheBackend {
       if (outcome.status === 'fulfilled') answers.push({ owner: owners[i] as Member, result: outcome.value });
       else lastError = outcome.reason;
     }
-    if (answers.length === 0) throw unavailable(`no owner of the key answered (${(lastError as Error | undefined)?.message ?? 'unknown'})`);
+    if (answers.length === 0) throw unavailable(`no owner of the key answered (${(lastError as Error | undefined)?.message ?? 'unknown'})`, lastError);
     const newest = newestOf(answers.map(({ result }) => result));
     if (!newest) return undefined;
     this.clock.observe(newest.version);
@@ -177,6 +202,7 @@ export class RouterBackend implements CacheBackend {
   private async writeToOwners(key: string, op: WriteOp): Promise<OwnerAnswer[]> {
     const answers: OwnerAnswer[] = [];
     const tried = new Set<string>();
+    let lastFailure: unknown;
     for (let round = 0; round <= MAX_REROUTES; round++) {
       const owners = this.nonEmpty(this.view.writeOwners(key)).filter((m) => !tried.has(m.id));
       if (owners.length === 0) break;
@@ -186,6 +212,7 @@ export class RouterBackend implements CacheBackend {
         const owner = owners[i] as Member;
         tried.add(owner.id);
         if (outcome.status === 'rejected') {
+          lastFailure = outcome.reason;
           this.logger.warn({ err: outcome.reason, owner: owner.id }, 'owner unreachable for a write');
           continue;
         }
@@ -201,7 +228,7 @@ export class RouterBackend implements CacheBackend {
       }
       if (!rerouted) break;
     }
-    if (answers.length === 0) throw unavailable('no owner of the key could store the write');
+    if (answers.length === 0) throw unavailable('no owner of the key could store the write', lastFailure);
     return answers;
   }
 }

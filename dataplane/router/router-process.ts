@@ -8,7 +8,6 @@ import { RingFollower } from '../membership/ring-follower.js';
 import { reportConnection, ZkSession } from '../membership/zk-session.js';
 import type { Logger } from '../observability/logger.js';
 import { DataplaneMetrics } from '../observability/metrics.js';
-import { RingView } from '../ring/ring-view.js';
 import type { RunningProcess } from '../running-process.js';
 import type { ClusterCredential } from '../security/cluster-credential.js';
 import type { ClientCredential } from '../security/client-credential.js';
@@ -16,7 +15,7 @@ import type { TlsCredential } from '../security/tls-credential.js';
 import { clientAuthGuard } from '../http/client-auth-guard.js';
 import { DirectRoutes } from '../http/direct-routes.js';
 import { HybridLogicalClock } from '../version/hlc.js';
-import { RouterBackend } from './router-backend.js';
+import { RouterBackend, routingView } from './router-backend.js';
 import { routerRoutes } from './router-routes.js';
 import { ServerChannels } from '../transport/server-channels.js';
 import type { Server } from 'node:http';
@@ -26,8 +25,6 @@ import type Koa from 'koa';
 
 /** How long a stopping router waits for in-flight requests. */
 const ROUTER_DRAIN_MS = 10_000;
-/** How long after a membership change reads ask every candidate owner. */
-const SETTLE_GRACE_MS = 5000;
 
 /** Plain HTTP; or HTTPS, with the pair the credential keeps re-reading. */
 async function listenPublic(
@@ -52,10 +49,7 @@ export async function startRouter(
   tls?: TlsCredential,
 ): Promise<RunningProcess> {
   const metrics = new DataplaneMetrics('client');
-  // A member that vanishes is still read from (as leaving) for a moment: a
-  // server whose session expired comes straight back, and a crashed one
-  // just refuses the connection.
-  const view = new RingView({ replicationFactor: config.replicationFactor, settleGraceMs: SETTLE_GRACE_MS, departedGraceMs: SETTLE_GRACE_MS });
+  const view = routingView(config.replicationFactor);
   const channels = new ServerChannels(credential, config.coalesce);
   // Each router stamps its own writes; its id breaks ties between routers.
   const clock = new HybridLogicalClock(`${hostname()}:${config.port}:${process.pid}`);

@@ -21,9 +21,9 @@ export const UPSTREAM_TIMEOUT_MS = 5000;
  */
 export const UPSTREAM_CONNECT_TIMEOUT_MS = 1000;
 
-/** A server did not answer a batch: refused, timed out, or answered with an error. */
+/** A server did not answer a batch: refused, timed out, or answered with an error (`status`, when it answered). */
 export class UpstreamError extends Error {
-  constructor(readonly address: string, detail: string) {
+  constructor(readonly address: string, detail: string, readonly status?: number) {
     super(`server ${address}: ${detail}`);
     this.name = 'UpstreamError';
   }
@@ -110,7 +110,7 @@ export class ServerChannel {
       throw new UpstreamError(this.address, `unreadable answer (${(error as Error).message})`);
     }
     if (response.status !== 200) {
-      throw new UpstreamError(this.address, `answered ${response.status}: ${String(body.error ?? '')}`);
+      throw new UpstreamError(this.address, `answered ${response.status}: ${String(body.error ?? '')}`, response.status);
     }
     if (!Array.isArray(body.results) || body.results.length !== batch.length) {
       throw new UpstreamError(this.address, 'answered a batch of the wrong length');

@@ -5,9 +5,12 @@
 // row reports its median round, so a burst of noise from a neighbour skews one
 // round of every target instead of all of one target. One of them is a second
 // router serving HTTPS (TLS on the public API) over the same servers: TLS's
-// cost is its ratio beside the plain client's. Debian's redis-server, driven by
-// redis-benchmark with the same concurrency, value size and keyspace, is a
-// reference row for scale only: it speaks RESP, not HTTP.
+// cost is its ratio beside the plain client's. Another is the smart client
+// (client/): an application process calling it directly, with wrk's
+// concurrency, keys and values, reaching the owners in one hop where wrk's
+// requests through a router take two (smart-client-load.ts). Debian's
+// redis-server, driven by redis-benchmark with the same concurrency, value
+// size and keyspace, is a reference row for scale only: it speaks RESP, not HTTP.
 //
 //   npm run bench [-- --quick] [-- --json FILE] [-- --plot FILE.svg] [-- --rounds N] [-- --duration S]
 import { spawn } from 'node:child_process';
@@ -15,12 +18,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
 import { ownsKey } from '../../dataplane/ring/handoff-plan.js';
 import { Ring } from '../../dataplane/ring/ring.js';
 import type { RingDescription } from '../../dataplane/ring/ring-view.js';
 import { LocalCluster } from '../../test/support/cluster.js';
 import { DataplaneProcess } from '../../test/support/dataplane-process.js';
-import { clusterTokenHeaders } from '../../test/support/cluster-token.js';
+import { clusterTokenHeaders, TEST_CLUSTER_TOKEN } from '../../test/support/cluster-token.js';
 import { call } from '../../test/support/http.js';
 import { handoffReports } from '../../test/support/inspect.js';
 import { issueCertificate, makeTestCa, SecretVolumeDir, httpsCall } from '../../test/support/tls-files.js';
@@ -62,6 +66,9 @@ const CONNECTIONS = 32;
 const KEYS = 10_000;
 const VALUE_BYTES = 100;
 
+/** The smart client's row: an application calling the smart client itself, not wrk over HTTP. */
+const SMART_CLIENT_TARGET = 'smart client (in-process, one hop)';
+
 /** The redis row's label: another protocol, in the table and the plot alike. */
 const REDIS_TARGET = 'redis-server (RESP, not HTTP; scale only)';
 
@@ -89,6 +96,31 @@ async function startRawServer(): Promise<{ url: string; stop: () => void }> {
   const child = spawn(process.execPath, [script, '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())));
   return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+}
+
+/**
+ * The smart client's load generator (smart-client-load.ts), started once and
+ * connected through `routerUrl`'s ring; `run` measures one op for some seconds.
+ */
+async function startSmartClientLoad(routerUrl: string): Promise<{ run: (op: 'GET' | 'POST', seconds: number) => Promise<LoadResult>; stop: () => void }> {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'smart-client-load.js');
+  const child = spawn(process.execPath, [script, routerUrl, String(CONNECTIONS), String(KEYS), String(VALUE_BYTES)], {
+    stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, CLUSTER_TOKEN: TEST_CLUSTER_TOKEN },
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const nextLine = async (): Promise<string> => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error(`the smart client's load generator exited (${child.exitCode ?? child.signalCode})`);
+    return value as string;
+  };
+  if ((await nextLine()) !== 'ready') throw new Error('the smart client\'s load generator did not start');
+  return {
+    run: async (op, seconds) => {
+      child.stdin.write(`${op} ${seconds}\n`);
+      return JSON.parse(await nextLine()) as LoadResult;
+    },
+    stop: () => child.kill('SIGTERM'),
+  };
 }
 
 async function loadMany(server: DataplaneProcess, entries: number, valueBytes: number): Promise<void> {
@@ -160,10 +192,12 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     const run = async (target: string, url: string, op: 'GET' | 'POST', delayMs?: number, keys = BENCH_KEYS): Promise<LoadResult> => {
       log(`${target} ${op} for ${options.durationSeconds}s${delayMs ? ` (paced, ${delayMs} ms between requests)` : ''}`);
-      const result = await load({
-        url, op, durationSeconds: options.durationSeconds, connections: CONNECTIONS, keys, valueBytes: VALUE_BYTES, workDir,
-        ...(delayMs ? { delayMs } : {}),
-      });
+      const result = target === SMART_CLIENT_TARGET
+        ? await smart.run(op, options.durationSeconds)
+        : await load({
+          url, op, durationSeconds: options.durationSeconds, connections: CONNECTIONS, keys, valueBytes: VALUE_BYTES, workDir,
+          ...(delayMs ? { delayMs } : {}),
+        });
       if (result.non2xx > 0) throw new Error(`${target} ${op}: ${result.non2xx} answers were not 2xx`);
       return result;
     };
@@ -176,6 +210,8 @@ async function main(): Promise<void> {
       });
     };
     const httpsUrl = await startHttpsClient(cluster);
+    // Its stdin closes with this process, so it never outlives the bench.
+    const smart = await startSmartClientLoad(cluster.client.url);
     const direct = cluster.servers[0]!;
     const targets: Array<[string, string, boolean, readonly string[]]> = [
       ['raw-http', raw.url, false, BENCH_KEYS],
@@ -183,8 +219,8 @@ async function main(): Promise<void> {
       ['client (full path)', cluster.client.url, true, BENCH_KEYS],
     ];
     for (const [, url, hasBatchApi, keys] of targets) await prefill(url, hasBatchApi, keys);
-    // Its keys are the plain client's: both route to the same servers.
-    targets.push(['client over HTTPS', httpsUrl, true, BENCH_KEYS]);
+    // Their keys are the plain client's: all route to the same servers. The smart client's "url" is the router whose ring it follows.
+    targets.push(['client over HTTPS', httpsUrl, true, BENCH_KEYS], [SMART_CLIENT_TARGET, cluster.client.url, true, BENCH_KEYS]);
     const redis = await startRedis(log, options.durationSeconds);
     const skipped: Array<{ row: string; reason: string }> = redis.skipped ? [{ row: REDIS_TARGET, reason: redis.skipped }] : [];
     const measured = new Map<string, LoadResult[]>();
@@ -206,6 +242,7 @@ async function main(): Promise<void> {
       }
     } finally {
       redis.server?.stop();
+      smart.stop();
     }
     for (const [target] of targets) {
       for (const op of ['POST', 'GET'] as const) record(target, op, measured.get(`${target} ${op}`) ?? []);

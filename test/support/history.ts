@@ -1,7 +1,9 @@
 // Concurrent histories of get, put and delete on a few hot keys, recorded for
 // an outside linearizability checker (hack/porcupine). Every client runs in
-// this process, so one monotonic clock stamps every call and return.
+// this process, so one monotonic clock stamps every call and return. Each op
+// goes through a router or a smart client (history-writers.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
+import { routerWriter, type HistoryWriter } from './history-writers.js';
 
 /** One operation as the checker reads it (the format is in hack/porcupine/README.md). */
 export interface HistoryOp {
@@ -17,8 +19,10 @@ export interface HistoryOp {
 }
 
 export interface WorkloadOptions {
-  /** Base URLs of the routers; every op picks one at random. */
+  /** Base URLs of the routers; every op picks one at random (among `writers` too, if given). */
   routers: () => readonly string[];
+  /** Smart clients (or any writer) that take ops beside the routers. */
+  writers?: () => readonly HistoryWriter[];
   clients: number;
   keys: readonly string[];
   /** Total ops per second across all clients; 0 runs flat out. */
@@ -85,43 +89,33 @@ export class HistoryWorkload {
     return items[Math.floor(Math.random() * items.length)] as T;
   }
 
+  private writers(): HistoryWriter[] {
+    return [...this.options.routers().map(routerWriter), ...(this.options.writers?.() ?? [])];
+  }
+
   private async oneOp(client: number, seq: number): Promise<void> {
-    const router = this.pick(this.options.routers());
+    const writer = this.pick(this.writers());
     const key = this.pick(this.options.keys);
     const roll = Math.random();
     const kind = roll < 0.5 ? 'get' : roll < 1 - (this.options.deleteShare ?? 0.1) ? 'put' : 'del';
     const value = `c${client}-${seq}`;
-    const url =
-      kind === 'get' ? `${router}/api/get/${encodeURIComponent(key)}`
-      : kind === 'put' ? `${router}/api/post?key=${encodeURIComponent(key)}&value=${value}`
-      : `${router}/api/keys/${encodeURIComponent(key)}`;
-    const method = kind === 'get' ? 'GET' : kind === 'put' ? 'POST' : 'DELETE';
     const call = now();
-    let status = 0;
-    let body = '';
-    try {
-      const response = await fetch(url, { method, signal: AbortSignal.timeout(this.options.timeoutMs ?? 3000) });
-      body = await response.text();
-      status = response.status;
-    } catch (error) {
-      body = (error as Error).message;
-    }
+    const answer = await writer.run(kind, key, value, this.options.timeoutMs ?? 3000);
     const returned = now();
     this.stats.ops++;
     const op: HistoryOp = { client, op: kind, key, call, return: returned, output: {}, ...(kind === 'put' ? { value } : {}) };
+    const failure = (): string => `${kind} ${key} via ${writer.name}: ${'failed' in answer ? answer.failed : ''}`;
     if (kind === 'get') {
       this.stats.gets++;
-      if (status === 200) op.output = { found: true, value: body };
-      else if (status === 404) op.output = { found: false };
-      else return this.failedRead(`get ${key} via ${router}: ${status} ${body}`);
+      if ('failed' in answer) return this.failedRead(failure());
+      op.output = 'found' in answer && answer.found ? { found: true, value: answer.value } : { found: false };
     } else if (kind === 'put') {
       this.stats.puts++;
-      if (status !== 200) return this.unknownWrite(op, `put ${key} via ${router}: ${status} ${body}`);
+      if ('failed' in answer) return this.unknownWrite(op, failure());
     } else {
       this.stats.dels++;
-      if (status === 204) op.output = { existed: true };
-      else if (status === 404) op.output = { existed: false };
-      else return this.unknownWrite(op, `del ${key} via ${router}: ${status} ${body}`);
+      if ('failed' in answer) return this.unknownWrite(op, failure());
+      op.output = { existed: 'existed' in answer && answer.existed };
     }
     this.history.push(op);
   }

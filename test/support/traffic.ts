@@ -1,8 +1,9 @@
 // Live traffic through a client while a test changes the cluster: each worker
 // owns a slice of the keys, so it knows the last acknowledged value of every
-// key it reads, and any other answer is a miss or a stale read.
+// key it reads, and any other answer is a miss or a stale read. The client is
+// a router (its base URL) or a smart client (key-value-target.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { call } from './http.js';
+import { asTarget, type KeyValueTarget } from './key-value-target.js';
 import { waitFor } from './wait.js';
 
 export interface TrafficStats {
@@ -35,8 +36,8 @@ export class Traffic {
   private running = false;
   private loops: Promise<void>[] = [];
 
-  /** `acked` maps each key to its last acknowledged value; the traffic keeps it up to date. */
-  constructor(private readonly baseUrl: () => string, readonly acked: Map<string, string>, private readonly options: TrafficOptions = {}) {}
+  /** `acked` maps each key to its last acknowledged value; the traffic keeps it up to date. `via`: a router's base URL, or a target. */
+  constructor(private readonly via: () => string | KeyValueTarget, readonly acked: Map<string, string>, private readonly options: TrafficOptions = {}) {}
 
   start(): this {
     const { workers = 8, maxDurationMs = 120_000, maxOps = 1_000_000 } = this.options;
@@ -56,9 +57,9 @@ export class Traffic {
     return this.stats;
   }
 
-  private deadline(): { signal?: AbortSignal } {
+  private deadline(): AbortSignal | undefined {
     const ms = this.options.requestTimeoutMs;
-    return ms === undefined ? {} : { signal: AbortSignal.timeout(ms) };
+    return ms === undefined ? undefined : AbortSignal.timeout(ms);
   }
 
   private problem(text: string): void {
@@ -84,68 +85,67 @@ export class Traffic {
     const value = `${key}@${op}-${Date.now()}`;
     // Until the next acknowledged write, this key's value is uncertain: the
     // write may or may not land if it fails, so a later read of either value is fine.
-    const answer = await call(`${this.baseUrl()}/api/keys/${encodeURIComponent(key)}`, { method: 'PUT', body: value, ...this.deadline() })
+    const outcome = await asTarget(this.via()).put(key, value, this.deadline())
       .catch((error: unknown) => {
         this.acked.delete(key);
         throw error;
       });
-    if (answer.status === 204) {
+    if (outcome.ok) {
       this.stats.writes++;
       this.acked.set(key, value);
     } else {
       this.stats.errors++;
-      this.problem(`write ${key}: ${answer.status} ${answer.text}`);
+      this.problem(`write ${key}: ${outcome.problem}`);
       this.acked.delete(key);
     }
   }
 
   private async read(key: string): Promise<void> {
-    const answer = await call(`${this.baseUrl()}/api/get/${encodeURIComponent(key)}`, this.deadline());
+    const answer = await asTarget(this.via()).get(key, this.deadline());
     this.stats.reads++;
     const expected = this.acked.get(key);
     if (expected === undefined) return; // uncertain key: any answer is acceptable
-    if (answer.status === 404) {
+    if ('failed' in answer) {
+      this.stats.errors++;
+      this.problem(`read ${key}: ${answer.failed}`);
+    } else if (!answer.found) {
       this.stats.misses++;
       this.problem(`miss ${key}`);
-    } else if (answer.status !== 200) {
-      this.stats.errors++;
-      this.problem(`read ${key}: ${answer.status} ${answer.text}`);
-    } else if (answer.text !== expected) {
+    } else if (answer.value !== expected) {
       this.stats.stale++;
-      this.problem(`stale ${key}: got ${answer.text}, expected ${expected}`);
+      this.problem(`stale ${key}: got ${answer.value}, expected ${expected}`);
     }
   }
 }
 
-/** Writes `count` keys through the client in batches and returns them with their values. */
-export async function seedKeys(baseUrl: string, count: number, prefix = 'seed'): Promise<Map<string, string>> {
+/** Writes `count` keys through the client (a router's base URL, or a target) in batches and returns them with their values. */
+export async function seedKeys(via: string | KeyValueTarget, count: number, prefix = 'seed'): Promise<Map<string, string>> {
+  const target = asTarget(via);
   const acked = new Map<string, string>();
   for (let start = 0; start < count; start += 500) {
     const entries = Array.from({ length: Math.min(500, count - start) }, (_, i) => ({ key: `${prefix}-${start + i}`, value: `${prefix}-value-${start + i}` }));
-    const answer = await call(`${baseUrl}/api/mset`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ entries }),
+    await target.mset(entries).catch((error: unknown) => {
+      throw new Error(`seeding failed: ${(error as Error).message}`);
     });
-    if (answer.status !== 200) throw new Error(`seeding failed: ${answer.status} ${answer.text}`);
     for (const { key, value } of entries) acked.set(key, value);
   }
   return acked;
 }
 
 /** Reads every acknowledged key once (in mget batches) and counts misses and stale values. */
-export async function verifyAll(baseUrl: string, acked: ReadonlyMap<string, string>): Promise<{ checked: number; misses: string[]; stale: string[] }> {
+export async function verifyAll(via: string | KeyValueTarget, acked: ReadonlyMap<string, string>): Promise<{ checked: number; misses: string[]; stale: string[] }> {
+  const target = asTarget(via);
   const keys = [...acked.keys()];
   const misses: string[] = [];
   const stale: string[] = [];
   for (let start = 0; start < keys.length; start += 500) {
     const slice = keys.slice(start, start + 500);
-    const answer = await call(`${baseUrl}/api/mget`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ keys: slice }),
+    const values = await target.mget(slice).catch((error: unknown) => {
+      throw new Error(`verification read failed: ${(error as Error).message}`);
     });
-    if (answer.status !== 200) throw new Error(`verification read failed: ${answer.status} ${answer.text}`);
-    const { values } = answer.json() as { values: Record<string, string | null> };
     for (const key of slice) {
-      if (values[key] === null) misses.push(key);
-      else if (values[key] !== acked.get(key)) stale.push(key);
+      if (values.get(key) === undefined) misses.push(key);
+      else if (values.get(key) !== acked.get(key)) stale.push(key);
     }
   }
   return { checked: keys.length, misses, stale };

@@ -16,6 +16,7 @@
 // member's state and does the I/O.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MemberRegistration } from '../../membership/registration.js';
+import { HANDOFF_SETTLE_MS } from '../../protocol/handoff.js';
 import type { ZkSession } from '../../membership/zk-session.js';
 import type { Logger } from '../../observability/logger.js';
 import type { DataplaneMetrics } from '../../observability/metrics.js';
@@ -33,8 +34,6 @@ import { sendKeys, type SendPlan } from './key-sender.js';
 import { Pruner } from './pruner.js';
 import { pullFromAll } from './puller.js';
 
-/** Time for a state change in ZooKeeper to reach every router before data moves. */
-export const HANDOFF_SETTLE_MS = 500;
 
 export interface HandoffCoordinatorDeps {
   selfId: string;
@@ -167,7 +166,13 @@ export class HandoffCoordinator {
     this.rebalanceRunning = true;
     const { view, selfId, store, channels, logger } = this.deps;
     try {
-      while (!this.stopped && rebalanceDue(this.state, view.members, selfId, this.handedOffFor, view.ring)) {
+      const due = (): boolean => !this.stopped && rebalanceDue(this.state, view.members, selfId, this.handedOffFor, view.ring);
+      while (due()) {
+        // Let every writer see the change first, as a join does: a write routed by the ring before it
+        // goes to the old owners, us among them, and must be here before we copy (a smart client's
+        // ring may lag by WRITE_RING_MAX_AGE_MS; docs/architecture.md, "Rebalance").
+        await sleep(HANDOFF_SETTLE_MS);
+        if (!due()) break;
         const before = this.handedOffFor ?? view.ring;
         const target = view.ring;
         const started = Date.now();

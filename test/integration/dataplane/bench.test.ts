@@ -26,7 +26,7 @@ describe('benchmark (smoke)', function () {
       rebalance: { join_keys_per_s: number; drain_keys_per_s: number };
     };
     const targets = result.rows.map((r) => `${r.target} ${r.op}`);
-    for (const target of ['raw-http', 'server (direct)', 'client (full path)', 'client over HTTPS']) {
+    for (const target of ['raw-http', 'server (direct)', 'client (full path)', 'client over HTTPS', 'smart client (in-process, one hop)']) {
       expect(targets).to.include.members([`${target} GET`, `${target} POST`]);
       // The main rows are measured in interleaved rounds, and each reports its median round.
       for (const row of result.rows.filter((r) => r.target === target)) {

@@ -8,32 +8,14 @@ import { ownsKey } from '../../../dataplane/ring/handoff-plan.js';
 import { LocalCluster } from '../../support/cluster.js';
 import { call } from '../../support/http.js';
 import { handoffReports, holders, metric, summarize } from '../../support/inspect.js';
-import { moreTraffic, seedKeys, Traffic, verifyAll, type TrafficStats } from '../../support/traffic.js';
+import { expectAllReadable as expectAllReadableVia, expectClean, waitForTwoCopies } from '../../support/rebalancing-checks.js';
+import { moreTraffic, seedKeys, Traffic, verifyAll } from '../../support/traffic.js';
 import { waitFor } from '../../support/wait.js';
 
 const KEYS = 5000;
 
-function expectClean(stats: TrafficStats, label: string): void {
-  // Printed for the record: the closing note of the hand-off work quotes these lines.
-  console.log(`      [${label}] reads ${stats.reads}, writes ${stats.writes}, misses ${stats.misses}, stale ${stats.stale}, errors ${stats.errors}`);
-  expect(stats.misses, stats.firstProblems.join('\n')).to.equal(0);
-  expect(stats.stale, stats.firstProblems.join('\n')).to.equal(0);
-  expect(stats.errors, stats.firstProblems.join('\n')).to.equal(0);
-  expect(stats.reads).to.be.greaterThan(1000);
-}
-
-/** Waits until every key is held by at least 2 live servers, asked directly. */
-async function waitForTwoCopies(cluster: LocalCluster, keys: string[]): Promise<void> {
-  await waitFor('every key back to 2 copies', async () => {
-    const copies = await holders(cluster.liveServers, keys);
-    return [...copies.values()].every((where) => where.length >= 2);
-  }, { timeoutMs: 60_000, intervalMs: 500 });
-}
-
 async function expectAllReadable(cluster: LocalCluster, acked: Map<string, string>): Promise<void> {
-  const check = await verifyAll(cluster.client.url, acked);
-  expect(check.misses, `missing after the change: ${check.misses.slice(0, 5).join(', ')}`).to.deep.equal([]);
-  expect(check.stale, `stale after the change: ${check.stale.slice(0, 5).join(', ')}`).to.deep.equal([]);
+  await expectAllReadableVia(cluster.client.url, acked);
 }
 
 describe('rebalancing under live traffic (R=2)', function () {
