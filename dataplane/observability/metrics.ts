@@ -78,6 +78,13 @@ export class DataplaneMetrics {
     registers: [this.registry],
   });
 
+  readonly handoffBytes = new Counter({
+    name: 'dcache_handoff_bytes_total',
+    help: 'Bytes of hand-off traffic (offers, values, pull streams), counted by the member running the hand-off, by direction and kind',
+    labelNames: ['direction', 'kind'] as const,
+    registers: [this.registry],
+  });
+
   readonly handoffDuration = new Histogram({
     name: 'dcache_handoff_duration_seconds',
     help: 'Duration of each hand-off, by kind (join, rebalance, drain)',

@@ -10,7 +10,22 @@ import type { Member } from './member.js';
  * digest (so every version places keys alike) without a Hash object per
  * lookup, about 1.8x faster. Hashing was ~14% of a server's time in a hand-off.
  */
-const md5 = (key: string): Buffer => hash('md5', key, 'buffer');
+const md5Uncached = (key: string): Buffer => hash('md5', key, 'buffer');
+
+/**
+ * The last key's digest: a hand-off asks two rings (placement and holding)
+ * about the same key in a row, and hashing was 60% of that (issue 17).
+ * Buffers are not mutated by hashring, so sharing one is safe.
+ */
+let lastKey: string | undefined;
+let lastDigest: Buffer = Buffer.alloc(0);
+const md5 = (key: string): Buffer => {
+  if (key !== lastKey) {
+    lastDigest = md5Uncached(key);
+    lastKey = key;
+  }
+  return lastDigest;
+};
 
 /** Points per member on the ring; more points spread keys more evenly. */
 export const VIRTUAL_NODES_PER_MEMBER = 160;

@@ -31,7 +31,7 @@ export class UpstreamError extends Error {
 
 const BATCH_CONTENT_TYPE = 'application/json';
 
-interface RawAnswer {
+export interface RawAnswer {
   status: number;
   body: Buffer;
 }
@@ -118,17 +118,22 @@ export class ServerChannel {
     return body.results as BatchResult[];
   }
 
+  /** One JSON POST of another internal route over the same connections (a hand-off offer). */
+  postJson(path: string, body: string): Promise<RawAnswer> {
+    return this.credential.send((token) => this.post(body, token, path), (answer) => answer.status);
+  }
+
   /**
    * One POST of the batch route, collected into a buffer by a bare dispatch
    * handler: undici's request() wraps every answer in a stream and a promise
    * chain, which is most of its cost for bodies this small.
    */
-  private post(body: string, token: Readonly<Record<string, string>>): Promise<RawAnswer> {
+  private post(body: string, token: Readonly<Record<string, string>>, path = INTERNAL_BATCH_PATH): Promise<RawAnswer> {
     return new Promise((resolve, reject) => {
       let status = 0;
       const chunks: Buffer[] = [];
       this.pool.dispatch(
-        { origin: this.origin, path: INTERNAL_BATCH_PATH, method: 'POST', headers: { ...token, 'content-type': BATCH_CONTENT_TYPE }, body },
+        { origin: this.origin, path, method: 'POST', headers: { ...token, 'content-type': BATCH_CONTENT_TYPE }, body },
         {
           // undici recognises this handler API by onRequestStart.
           onRequestStart: () => undefined,

@@ -11,7 +11,8 @@ export type Version = string;
 const MS_DIGITS = 12;
 const COUNTER_DIGITS = 4;
 const MAX_COUNTER = 0xffff;
-const STAMP_LENGTH = MS_DIGITS + COUNTER_DIGITS;
+/** Characters of a version before its writer id. */
+export const STAMP_LENGTH = MS_DIGITS + COUNTER_DIGITS;
 
 /** The version older than every real one; a missing entry has this version. */
 export const ZERO_VERSION: Version = '0'.repeat(STAMP_LENGTH);

@@ -13,6 +13,8 @@
 // size and keyspace, is a reference row for scale only: it speaks RESP, not HTTP.
 //
 //   npm run bench [-- --quick] [-- --json FILE] [-- --plot FILE.svg] [-- --rounds N] [-- --duration S]
+//
+// The hand-off rows alone, in rounds: npm run bench:handoff (hack/bench/handoff.ts).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,10 +28,9 @@ import { LocalCluster } from '../../test/support/cluster.js';
 import { DataplaneProcess } from '../../test/support/dataplane-process.js';
 import { clusterTokenHeaders, TEST_CLUSTER_TOKEN } from '../../test/support/cluster-token.js';
 import { call } from '../../test/support/http.js';
-import { handoffReports } from '../../test/support/inspect.js';
 import { issueCertificate, makeTestCa, SecretVolumeDir, httpsCall } from '../../test/support/tls-files.js';
-import { seedKeys } from '../../test/support/traffic.js';
 import { waitFor } from '../../test/support/wait.js';
+import { measureHandoff, type HandoffRound } from './handoff.js';
 import { entryKey, entryValue, mapBytesPerEntry, rssBytes } from './memory.js';
 import { renderBarChart } from './plot.js';
 import { redisMissing, RedisReference, requestsFor, type RedisResult } from './redis.js';
@@ -273,22 +274,13 @@ async function main(): Promise<void> {
     const mapBytes = mapBytesPerEntry(options.memoryEntries, VALUE_BYTES);
 
     log(`rebalance: ${options.rebalanceKeys} keys; a 4th server joins, then one drains`);
-    await seedKeys(cluster.client.url, options.rebalanceKeys, 'rebalance');
-    const fourth = await cluster.addServer();
-    await cluster.waitForMembers(4);
-    const join = handoffReports([fourth]).find((r) => r.kind === 'join');
-    await fourth.stop('SIGTERM');
-    await cluster.waitForMembers(3);
-    const drain = handoffReports([fourth]).find((r) => r.kind === 'drain');
+    const handoff = await measureHandoff(cluster, options.rebalanceKeys);
 
     const result = {
       rows,
       skipped,
       memory: { bytes_per_entry: Math.round(bytesPerEntry), map_bytes_per_entry: Math.round(mapBytes), entries: options.memoryEntries },
-      rebalance: {
-        join_keys_per_s: join?.keysPerSecond ?? 0, join_keys: join?.keysReceived ?? 0,
-        drain_keys_per_s: drain?.keysPerSecond ?? 0, drain_keys: drain?.keysSent ?? 0,
-      },
+      rebalance: handoff,
       settings: {
         connections: CONNECTIONS, duration_s: options.durationSeconds, rounds: options.rounds, value_bytes: VALUE_BYTES, keys: KEYS, wrk_threads: 1,
       },
@@ -331,12 +323,16 @@ async function startRedis(log: (line: string) => void, durationSeconds: number):
   }
 }
 
+function mib(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
 /** A dash where the load generator reports no figure, rather than an invented one. */
 function ms(value: number | null): string {
   return value === null ? '–' : value.toFixed(2);
 }
 
-function print(result: { rows: Row[]; skipped: Array<{ row: string; reason: string }>; memory: { bytes_per_entry: number; map_bytes_per_entry: number; entries: number }; rebalance: Record<string, number> }): void {
+function print(result: { rows: Row[]; skipped: Array<{ row: string; reason: string }>; memory: { bytes_per_entry: number; map_bytes_per_entry: number; entries: number }; rebalance: HandoffRound }): void {
   const lines = [
     '| target | op | ops/s | p50 ms | p99 ms | ratio to raw | every round, ops/s |',
     '|---|---|---:|---:|---:|---:|---|',
@@ -349,8 +345,10 @@ function print(result: { rows: Row[]; skipped: Array<{ row: string; reason: stri
       : [],
     `memory per entry (${result.memory.entries} entries): server ${result.memory.bytes_per_entry} B, plain Map ${result.memory.map_bytes_per_entry} B ` +
       `(${(result.memory.bytes_per_entry / result.memory.map_bytes_per_entry).toFixed(2)}x)`,
-    `rebalance: join ${result.rebalance.join_keys_per_s} keys/s (${result.rebalance.join_keys} keys), ` +
-      `drain ${result.rebalance.drain_keys_per_s} keys/s (${result.rebalance.drain_keys} keys)`,
+    `rebalance: join ${result.rebalance.join_keys_per_s} keys/s (${result.rebalance.join_keys} keys, ` +
+      `${mib(result.rebalance.join_handoff_bytes)} hand-off, ${mib(result.rebalance.join_wire_bytes)} written by the peers, ${result.rebalance.join_cpu_s} CPU s), ` +
+      `drain ${result.rebalance.drain_keys_per_s} keys/s (${result.rebalance.drain_keys} keys, ` +
+      `${mib(result.rebalance.drain_handoff_bytes)} hand-off, ${mib(result.rebalance.drain_wire_bytes)} read by the peers, ${result.rebalance.drain_cpu_s} CPU s)`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -40,6 +40,11 @@ export interface HandoffReport {
   keysSent: number;
   keysReceived: number;
   keysPerSecond: number;
+  /** Copies whose value travelled (drain, rebalance), and hand-off bytes on the wire (issue 17). */
+  valuesSent?: number;
+  bytesSent?: number;
+  bytesReceived?: number;
+  failed?: number;
 }
 
 /** The "hand-off finished" lines the servers logged, with at least one key moved. */

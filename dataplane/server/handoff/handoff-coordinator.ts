@@ -124,6 +124,7 @@ export class HandoffCoordinator {
     const deadline = started + Math.max(60_000, 2 * this.deps.drainTimeoutMs);
     const inTime = (): boolean => Date.now() < deadline && !this.stopped;
     let received = 0;
+    const bytes = { bytesSent: 0, bytesReceived: 0 };
     // The copy itself is timed, not the settle delay before it, so keys/s means transfer speed.
     let copyStarted = started;
     try {
@@ -147,6 +148,10 @@ export class HandoffCoordinator {
         };
         const results = await pullFromAll(sources, round, store, logger);
         received += results.reduce((sum, r) => sum + r.received, 0);
+        for (const r of results) {
+          bytes.bytesSent += r.bytesSent;
+          bytes.bytesReceived += r.bytesReceived;
+        }
         pulledFor = rings;
         if (!inTime()) break;
       }
@@ -154,7 +159,7 @@ export class HandoffCoordinator {
       this.joinRunning = false;
     }
     if (this.state !== 'joining' || this.stopped) return;
-    this.report('join', copyStarted, 0, received, { keys: store.keyCount, totalSeconds: (Date.now() - started) / 1000 });
+    this.report('join', copyStarted, 0, received, { keys: store.keyCount, totalSeconds: (Date.now() - started) / 1000, ...bytes });
     this.state = 'serving';
     this.handedOffFor = view.ring;
     await registration.setState('serving').catch((error: unknown) => logger.warn({ err: error }, 'could not publish serving'));
@@ -180,7 +185,10 @@ export class HandoffCoordinator {
         const result = await sendKeys(store, store.keys(), channels, this.plan(before, false, Number.POSITIVE_INFINITY), logger);
         this.handedOffFor = target;
         // A pass that found nothing to move is not a hand-off worth a log line.
-        if (result.keys > 0) this.report('rebalance', started, result.copiesSent, 0, { keysConsidered: result.keys, copiesStored: result.copiesStored, failed: result.failed });
+        if (result.keys > 0) this.report('rebalance', started, result.copiesSent, 0, {
+          keysConsidered: result.keys, copiesStored: result.copiesStored, failed: result.failed,
+          valuesSent: result.valuesSent, bytesSent: result.bytesSent, bytesReceived: result.bytesReceived,
+        });
       }
     } finally {
       this.rebalanceRunning = false;
@@ -210,17 +218,19 @@ export class HandoffCoordinator {
     const copyStarted = Date.now();
     let sent = 0;
     let failed = 0;
+    const moved = { valuesSent: 0, bytesSent: 0, bytesReceived: 0 };
     let target: Ring;
     do {
       target = view.ring;
       const result = await sendKeys(store, store.keys(), channels, this.plan(withUs, true, deadline), logger);
       sent += result.copiesSent;
+      for (const field of ['valuesSent', 'bytesSent', 'bytesReceived'] as const) moved[field] += result[field];
       failed = result.failed;
     } while (view.ring !== target && Date.now() < deadline);
     if (failed > 0 || Date.now() > deadline) {
       logger.error({ failed, drainTimeoutMs: this.deps.drainTimeoutMs }, 'drain incomplete: some keys were not handed off');
     }
-    this.report('drain', copyStarted, sent, 0, { failed, totalSeconds: (Date.now() - started) / 1000 });
+    this.report('drain', copyStarted, sent, 0, { failed, totalSeconds: (Date.now() - started) / 1000, ...moved });
   }
 
   stop(): void {

@@ -1,38 +1,46 @@
 // The source side of a join: streams the entries the joining member owns in
 // its ring and that this server is the one to send (the first reachable
 // holder), as NDJSON, a chunk at a time; the socket's back-pressure paces it.
+// It leaves out what the joiner said it holds at the same version or newer,
+// and sends a chunk as one line of columns to a joiner that reads them (issue 17).
 import { RouteTable } from '../../http/route-table.js';
 import { Readable } from 'node:stream';
 import { readJson } from '../../http/body.js';
-import { HANDOFF_PULL_PATH, parsePullRequest, type HandoffEntry, type PullRequest } from '../../protocol/handoff.js';
+import { encodeEntryBatch, HANDOFF_PULL_PATH, MAX_PULL_REQUEST_BYTES, parsePullRequest, type HandoffEntry, type ReceivedPullRequest } from '../../protocol/handoff.js';
 import { Ring } from '../../ring/ring.js';
 import { sendsOnPull } from '../../ring/handoff-plan.js';
+import { heldByRequester } from '../../store/value-need.js';
 import type { VersionedStore } from '../../store/versioned-store.js';
 
-const LINES_PER_CHUNK = 512;
+const ENTRIES_PER_CHUNK = 512;
 
-function* entriesFor(store: VersionedStore, request: PullRequest, selfId: string): Generator<string> {
+function* entriesFor(store: VersionedStore, request: ReceivedPullRequest, selfId: string): Generator<string> {
   const placement = new Ring(request.members);
   const holding = new Ring(request.holders);
   const skip = new Set(request.skip);
-  let lines: string[] = [];
+  let entries: HandoffEntry[] = [];
   for (const key of store.keys()) {
     if (!sendsOnPull(key, placement, holding, request.requester, selfId, skip, request.replicationFactor)) continue;
     const entry = store.peek(key);
-    if (!entry) continue;
-    const line: HandoffEntry = { key, value: entry.value, version: entry.version, expiresAt: entry.expiresAt };
-    lines.push(JSON.stringify(line));
-    if (lines.length >= LINES_PER_CHUNK) {
-      yield `${lines.join('\n')}\n`;
-      lines = [];
+    // The requester said it holds this version or a newer one: nothing to send (issue 17).
+    if (!entry || heldByRequester(request.have, key, entry.version)) continue;
+    entries.push({ key, value: entry.value, version: entry.version, expiresAt: entry.expiresAt });
+    if (entries.length >= ENTRIES_PER_CHUNK) {
+      yield chunk(entries, request.columns);
+      entries = [];
     }
   }
-  if (lines.length > 0) yield `${lines.join('\n')}\n`;
+  if (entries.length > 0) yield chunk(entries, request.columns);
+}
+
+/** A chunk of the answer: one line of many entries for a requester that reads them, else a line per entry. */
+function chunk(entries: HandoffEntry[], columns: boolean): string {
+  return columns ? `${JSON.stringify(encodeEntryBatch(entries))}\n` : `${entries.map((e) => JSON.stringify(e)).join('\n')}\n`;
 }
 
 export function pullRoutes(store: VersionedStore, selfId: string, router = new RouteTable()): RouteTable {
   router.post(HANDOFF_PULL_PATH, async (ctx) => {
-    const request = parsePullRequest(await readJson(ctx));
+    const request = parsePullRequest(await readJson(ctx, MAX_PULL_REQUEST_BYTES));
     ctx.type = 'application/x-ndjson';
     ctx.body = Readable.from(entriesFor(store, request, selfId));
   });

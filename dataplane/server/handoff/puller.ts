@@ -4,10 +4,13 @@ import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import type { Logger } from '../../observability/logger.js';
-import { HANDOFF_PULL_PATH, isHandoffEntry, type PullRequest } from '../../protocol/handoff.js';
+import { decodePullLine, encodeVersionList, HANDOFF_PULL_PATH, MAX_PULL_REQUEST_BYTES, type PullRequest } from '../../protocol/handoff.js';
+import { sendsOnPull } from '../../ring/handoff-plan.js';
 import type { Member } from '../../ring/member.js';
+import { Ring } from '../../ring/ring.js';
 import type { ClusterCredential } from '../../security/cluster-credential.js';
 import type { VersionedStore } from '../../store/versioned-store.js';
+import type { Version } from '../../version/hlc.js';
 
 const PULL_RETRY_MS = 500;
 const PULL_ATTEMPTS = 5;
@@ -15,10 +18,35 @@ const PULL_ATTEMPTS = 5;
 export interface PullResult {
   received: number;
   stored: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+/**
+ * The pull request for one source, with what this server already holds of the
+ * keys that source would send (issue 17): the source leaves those out unless
+ * it holds a newer version. An empty store adds nothing. A list too long for
+ * the route's limit is halved until it fits; a key left out only costs its value.
+ */
+export function pullRequestFor(pull: PullRequest, sourceId: string, store: VersionedStore): string {
+  const request: PullRequest = { ...pull, columns: true };
+  if (store.keyCount === 0) return JSON.stringify(request);
+  const placement = new Ring(request.members);
+  const holding = new Ring(request.holders);
+  const skip = new Set(request.skip);
+  let held: Array<[string, Version]> = [];
+  for (const [key, entry] of store.entries()) {
+    if (sendsOnPull(key, placement, holding, request.requester, sourceId, skip, request.replicationFactor)) held.push([key, entry.version]);
+  }
+  for (;;) {
+    const json = JSON.stringify({ ...request, have: encodeVersionList(held) });
+    if (Buffer.byteLength(json) <= MAX_PULL_REQUEST_BYTES || held.length === 0) return json;
+    held = held.slice(0, Math.floor(held.length / 2));
+  }
 }
 
 export async function pullFrom(source: Member, body: PullRequest, store: VersionedStore, credential: ClusterCredential): Promise<PullResult> {
-  const json = JSON.stringify(body);
+  const json = pullRequestFor(body, source.id, store);
   const response = await credential.send((token) => request(`http://${source.address}${HANDOFF_PULL_PATH}`, {
     method: 'POST',
     headers: { ...token, 'content-type': 'application/json' },
@@ -30,18 +58,21 @@ export async function pullFrom(source: Member, body: PullRequest, store: Version
     const text = await response.body.text();
     throw new Error(`pull from ${source.id} answered ${response.statusCode}: ${text.slice(0, 200)}`);
   }
-  const result: PullResult = { received: 0, stored: 0 };
+  const result: PullResult = { received: 0, stored: 0, bytesSent: Buffer.byteLength(json), bytesReceived: 0 };
   // A multi-byte character may straddle two chunks; the decoder holds its first bytes back.
   const decoder = new StringDecoder('utf8');
   let partial = '';
   const applyLine = (line: string): void => {
     if (line.length === 0) return;
-    const entry: unknown = JSON.parse(line);
-    if (!isHandoffEntry(entry)) throw new Error(`pull from ${source.id} sent a malformed entry`);
-    result.received++;
-    if (store.apply(entry.key, { value: entry.value, version: entry.version, expiresAt: entry.expiresAt }) === 'stored') result.stored++;
+    const entries = decodePullLine(JSON.parse(line));
+    if (!entries) throw new Error(`pull from ${source.id} sent a malformed entry`);
+    for (const entry of entries) {
+      result.received++;
+      if (store.apply(entry.key, { value: entry.value, version: entry.version, expiresAt: entry.expiresAt }) === 'stored') result.stored++;
+    }
   };
   for await (const chunk of response.body) {
+    result.bytesReceived += (chunk as Buffer).length;
     const lines = (partial + decoder.write(chunk as Buffer)).split('\n');
     partial = lines.pop() ?? '';
     for (const line of lines) applyLine(line);

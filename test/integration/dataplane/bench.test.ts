@@ -23,7 +23,7 @@ describe('benchmark (smoke)', function () {
       rows: Array<{ target: string; op: string; ops_per_s: number; p50_ms: number | null; p99_ms: number | null; ratio: number; rounds: number[] }>;
       skipped: Array<{ row: string; reason: string }>;
       memory: { bytes_per_entry: number; map_bytes_per_entry: number };
-      rebalance: { join_keys_per_s: number; drain_keys_per_s: number };
+      rebalance: { join_keys_per_s: number; drain_keys_per_s: number; join_handoff_bytes: number; drain_handoff_bytes: number };
     };
     const targets = result.rows.map((r) => `${r.target} ${r.op}`);
     for (const target of ['raw-http', 'server (direct)', 'client (full path)', 'client over HTTPS', 'smart client (in-process, one hop)']) {
@@ -60,5 +60,7 @@ describe('benchmark (smoke)', function () {
     expect(result.memory.map_bytes_per_entry).to.be.greaterThan(0);
     expect(result.rebalance.join_keys_per_s).to.be.greaterThan(0);
     expect(result.rebalance.drain_keys_per_s).to.be.greaterThan(0);
+    expect(result.rebalance.join_handoff_bytes, 'bytes a join moved').to.be.greaterThan(0);
+    expect(result.rebalance.drain_handoff_bytes, 'bytes a drain moved').to.be.greaterThan(0);
   });
 });

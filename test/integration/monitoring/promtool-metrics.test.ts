@@ -61,6 +61,7 @@ describe('promtool check metrics', function () {
     }
     expect(await scrape(cluster.servers[0]!)).to.match(/^dcache_store_evictions_total\{role="server"\} [1-9]/m);
     expect(await scrape(cluster.servers[1]!)).to.match(/^dcache_handoff_keys_total\{[^}]*direction="received"[^}]*\} [1-9]/m);
+    expect(await scrape(cluster.servers[1]!)).to.match(/^dcache_handoff_bytes_total\{[^}]*direction="received"[^}]*kind="join"[^}]*\} [1-9]/m);
   });
 
   it('finds no problem in a router\'s metrics', async () => {
