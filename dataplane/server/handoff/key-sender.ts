@@ -14,6 +14,7 @@ import type { Logger } from '../../observability/logger.js';
 import { encodeVersionList, HANDOFF_OFFER_PATH, type OfferAnswer } from '../../protocol/handoff.js';
 import type { BatchOp } from '../../protocol/internal-batch.js';
 import { offersToSkip, sendsAfterOffer } from '../../store/value-need.js';
+import { KEYS_PER_TURN, nextTurn } from './scan-turns.js';
 import type { VersionedStore } from '../../store/versioned-store.js';
 import type { ServerChannel } from '../../transport/server-channel.js';
 import type { ServerChannels } from '../../transport/server-channels.js';
@@ -88,7 +89,10 @@ export async function sendKeys(
       inFlight = [];
     }
   };
+  let scanned = 0;
   for (const key of keys) {
+    // Most keys of a rebalance stay where they are: a long stretch of them sends nothing to wait on.
+    if (++scanned % KEYS_PER_TURN === 0) await nextTurn();
     const targets = plan.targetsFor(key);
     if (targets.length === 0) continue;
     result.keys++;

@@ -10,16 +10,20 @@ import { encodeEntryBatch, HANDOFF_PULL_PATH, MAX_PULL_REQUEST_BYTES, parsePullR
 import { Ring } from '../../ring/ring.js';
 import { sendsOnPull } from '../../ring/handoff-plan.js';
 import { heldByRequester } from '../../store/value-need.js';
+import { KEYS_PER_TURN, nextTurn } from './scan-turns.js';
 import type { VersionedStore } from '../../store/versioned-store.js';
 
 const ENTRIES_PER_CHUNK = 512;
 
-function* entriesFor(store: VersionedStore, request: ReceivedPullRequest, selfId: string): Generator<string> {
+async function* entriesFor(store: VersionedStore, request: ReceivedPullRequest, selfId: string): AsyncGenerator<string> {
   const placement = new Ring(request.members);
   const holding = new Ring(request.holders);
   const skip = new Set(request.skip);
   let entries: HandoffEntry[] = [];
+  let scanned = 0;
   for (const key of store.keys()) {
+    // A requester that holds most keys leaves whole stretches of the store without a chunk to send.
+    if (++scanned % KEYS_PER_TURN === 0) await nextTurn();
     if (!sendsOnPull(key, placement, holding, request.requester, selfId, skip, request.replicationFactor)) continue;
     const entry = store.peek(key);
     // The requester said it holds this version or a newer one: nothing to send (issue 17).

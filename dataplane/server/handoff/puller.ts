@@ -11,6 +11,7 @@ import { Ring } from '../../ring/ring.js';
 import type { ClusterCredential } from '../../security/cluster-credential.js';
 import type { VersionedStore } from '../../store/versioned-store.js';
 import type { Version } from '../../version/hlc.js';
+import { KEYS_PER_TURN, nextTurn } from './scan-turns.js';
 
 const PULL_RETRY_MS = 500;
 const PULL_ATTEMPTS = 5;
@@ -28,15 +29,19 @@ export interface PullResult {
  * it holds a newer version. An empty store adds nothing. A list too long for
  * the route's limit is halved until it fits; a key left out only costs its value.
  */
-export function pullRequestFor(pull: PullRequest, sourceId: string, store: VersionedStore): string {
+export async function pullRequestFor(pull: PullRequest, sourceId: string, store: VersionedStore): Promise<string> {
   const request: PullRequest = { ...pull, columns: true };
   if (store.keyCount === 0) return JSON.stringify(request);
   const placement = new Ring(request.members);
   const holding = new Ring(request.holders);
   const skip = new Set(request.skip);
   let held: Array<[string, Version]> = [];
-  for (const [key, entry] of store.entries()) {
-    if (sendsOnPull(key, placement, holding, request.requester, sourceId, skip, request.replicationFactor)) held.push([key, entry.version]);
+  // A snapshot of the keys, peeked one by one between turns: writes go on meanwhile.
+  let scanned = 0;
+  for (const key of store.keys()) {
+    if (++scanned % KEYS_PER_TURN === 0) await nextTurn();
+    const entry = store.peek(key);
+    if (entry && sendsOnPull(key, placement, holding, request.requester, sourceId, skip, request.replicationFactor)) held.push([key, entry.version]);
   }
   for (;;) {
     const json = JSON.stringify({ ...request, have: encodeVersionList(held) });
@@ -46,7 +51,7 @@ export function pullRequestFor(pull: PullRequest, sourceId: string, store: Versi
 }
 
 export async function pullFrom(source: Member, body: PullRequest, store: VersionedStore, credential: ClusterCredential): Promise<PullResult> {
-  const json = pullRequestFor(body, source.id, store);
+  const json = await pullRequestFor(body, source.id, store);
   const response = await credential.send((token) => request(`http://${source.address}${HANDOFF_PULL_PATH}`, {
     method: 'POST',
     headers: { ...token, 'content-type': 'application/json' },
