@@ -8,7 +8,7 @@ import { ownsKey } from '../../../dataplane/ring/handoff-plan.js';
 import { LocalCluster } from '../../support/cluster.js';
 import { call } from '../../support/http.js';
 import { handoffReports, holders, metric, summarize } from '../../support/inspect.js';
-import { expectAllReadable as expectAllReadableVia, expectClean, waitForTwoCopies } from '../../support/rebalancing-checks.js';
+import { drainTwoUnderTraffic, expectAllReadable as expectAllReadableVia, expectClean, expectTwoCopies, waitForTwoCopies } from '../../support/rebalancing-checks.js';
 import { moreTraffic, seedKeys, Traffic, verifyAll } from '../../support/traffic.js';
 import { waitFor } from '../../support/wait.js';
 
@@ -41,22 +41,12 @@ describe('rebalancing under live traffic (R=2)', function () {
   it('SIGTERM of 2 of 5 servers at once hands their keys off', async () => {
     cluster = await LocalCluster.start({ servers: 5 });
     const acked = await seedKeys(cluster.client.url, KEYS);
-    const traffic = new Traffic(() => cluster.client.url, acked).start();
-    await moreTraffic(traffic, 500);
-
-    const leaving = cluster.servers.slice(0, 2);
-    const codes = await Promise.all(leaving.map((s) => s.stop('SIGTERM')));
-    expect(codes).to.deep.equal([0, 0]);
-    await cluster.waitForMembers(3);
-    await moreTraffic(traffic, 1000);
-    const stats = await traffic.stop();
+    const { leaving, stats } = await drainTwoUnderTraffic(cluster, new Traffic(() => cluster.client.url, acked).start());
 
     console.log(`      [scale-down 5→3] ${summarize(handoffReports(leaving))}`);
     expectClean(stats, 'scale-down 5→3');
     await expectAllReadable(cluster, acked);
-    const copies = await holders(cluster.liveServers, [...acked.keys()]);
-    const short = [...copies].filter(([, where]) => where.length < 2);
-    expect(short.length, `keys with fewer than 2 copies, e.g. ${short.slice(0, 3).map(([k]) => k).join(', ')}`).to.equal(0);
+    await expectTwoCopies(cluster, [...acked.keys()]);
   });
 
   it('kill -9 of 1 of 3 loses nothing, and every key is back to 2 copies', async () => {
