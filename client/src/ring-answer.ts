@@ -10,5 +10,6 @@ export function parseRingAnswer(body: unknown): RingDescription | undefined {
   if (!Array.isArray(members)) return undefined;
   const checked = members.map(toMember);
   if (checked.some((m) => m === undefined)) return undefined;
+  // The placement description is for people; the client computes ownership from the members, as a router does.
   return { epoch, replicationFactor: replicationFactor as number, members: sortMembers(checked as Member[]) };
 }

@@ -16,6 +16,7 @@ import {
   type SettingSpec,
 } from './contract.js';
 import { tokenProblem, type TokenSetting } from '../security/cluster-token.js';
+import { FAILURE_DOMAIN_PATTERN, PLACEMENT_MODES, type PlacementMode } from '../ring/member.js';
 
 export interface DataplaneConfig {
   role: Role;
@@ -26,6 +27,10 @@ export interface DataplaneConfig {
   port: number;
   nodeId: string;
   advertiseAddress: string;
+  /** Its zone and node, when known (docs/architecture.md "Placement"). */
+  zone: string | undefined;
+  nodeName: string | undefined;
+  placement: PlacementMode;
   replicationFactor: number;
   maxMemoryBytes: number;
   maxEntries: number | undefined;
@@ -138,6 +143,20 @@ export function parseConfig(
   if (!/^[^\s/]+:\d{1,5}$/.test(advertiseAddress)) {
     throw new ConfigError(label('advertiseAddress'), `"${advertiseAddress}" is not host:port`);
   }
+  const failureDomain = (name: 'zone' | 'nodeName'): string | undefined => {
+    const text = raw(name);
+    if (text === undefined || text === '') return undefined;
+    if (!FAILURE_DOMAIN_PATTERN.test(text)) {
+      throw new ConfigError(label(name), `"${text}" must be 1-253 letters, digits, '.', '_' or '-', starting and ending with a letter or digit`);
+    }
+    return text;
+  };
+  const zone = failureDomain('zone');
+  const nodeName = failureDomain('nodeName');
+  const placement = raw('placement') ?? 'zone';
+  if (!(PLACEMENT_MODES as readonly string[]).includes(placement)) {
+    throw new ConfigError(label('placement'), `"${placement}" is not one of ${PLACEMENT_MODES.join(', ')}`);
+  }
   const rText = raw('replicationFactor');
   const replicationFactor = rText === undefined ? 2 : integerIn(label('replicationFactor'), rText, 1, 16);
 
@@ -169,7 +188,7 @@ export function parseConfig(
 
   return {
     role, zkConnect, zkSessionTimeoutMs, cacheName, host, port, nodeId, advertiseAddress,
-    replicationFactor, maxMemoryBytes, maxEntries, drainTimeoutMs, leaveNoticeMs, logLevel: level as LogLevel, coalesce: coalesceText === 'on',
+    zone, nodeName, placement: placement as PlacementMode, replicationFactor, maxMemoryBytes, maxEntries, drainTimeoutMs, leaveNoticeMs, logLevel: level as LogLevel, coalesce: coalesceText === 'on',
     clusterToken: tokenSetting(raw),
     clientTokensFile: raw('clientTokensFile'),
     tls: tlsFiles(raw),

@@ -1,6 +1,7 @@
 // Where members live in ZooKeeper and how a member is written into its
 // ephemeral znode: `/distributed-cache/<CACHE_NAME>/members/<NODE_ID>`
-// holding `{id, address, state}` as JSON.
+// holding `{id, address, state, zone?, node?, placement?}` as JSON (a release
+// before placement reads the first three and ignores the rest).
 import { toMember, type Member } from '../ring/member.js';
 
 /** The znode root of one cache; every process of that cache agrees on it. */
@@ -13,7 +14,8 @@ export function membersPath(cacheName: string): string {
 }
 
 export function encodeMember(member: Member): Buffer {
-  return Buffer.from(JSON.stringify({ id: member.id, address: member.address, state: member.state }));
+  const { id, address, state, zone, node, placement } = member;
+  return Buffer.from(JSON.stringify({ id, address, state, zone, node, placement }));
 }
 
 /** Reads a member znode; returns undefined for data that is not a member (never throws). */

@@ -7,13 +7,22 @@
 //   holding ring:   members that hold keys now (serving + leaving).
 // Writes go to the owners in both (never to a leaving member); reads ask
 // both and take the newest version until the view has settled.
-import { sameMembers, sortMembers, type Member } from './member.js';
+import { sameMembers, sortMembers, type Member, type PlacementMode } from './member.js';
+import { zoneSafety, type ZoneSafety } from './placement-report.js';
 import { Ring } from './ring.js';
+
+/** The placement in force, as `GET /api/ring` shows it. */
+export interface PlacementDescription extends ZoneSafety {
+  /** The rule of the ring that decides ownership once the current change completes (placementInForce). */
+  mode: PlacementMode;
+}
 
 /** A view as `GET /api/ring` shows it. */
 export interface RingDescription {
   epoch: number;
   replicationFactor: number;
+  /** Absent from a router of a release before placement. */
+  placement?: PlacementDescription;
   members: Member[];
 }
 
@@ -187,7 +196,17 @@ export class RingView {
     return union(this.holding.ownersOf(key, this.replicationFactor), this.ownersOf(key));
   }
 
+  /** Whether a zone can be lost with no key now, and why not. */
+  zoneSafety(): ZoneSafety {
+    return zoneSafety(this.placement, this.holding, this.replicationFactor);
+  }
+
   describe(): RingDescription {
-    return { epoch: this.epochCount, replicationFactor: this.replicationFactor, members: [...this.effective] };
+    return {
+      epoch: this.epochCount,
+      replicationFactor: this.replicationFactor,
+      placement: { mode: this.placement.placement, ...this.zoneSafety() },
+      members: [...this.effective],
+    };
   }
 }

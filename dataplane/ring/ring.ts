@@ -1,9 +1,10 @@
-// Key ownership: a consistent-hash ring over member ids. Pure and
-// deterministic: every process that sees the same members computes the same
-// owners, whatever order it learned them in.
+// Key ownership: a consistent-hash ring over member ids, and placement over
+// it (placement.ts). Pure and deterministic: every process that sees the same
+// members computes the same owners, whatever order it learned them in.
 import { hash } from 'node:crypto';
 import HashRing from 'hashring';
-import type { Member } from './member.js';
+import type { Member, PlacementMode } from './member.js';
+import { alreadySpread, chooseOwners, placementInForce } from './placement.js';
 
 /**
  * hashring's own md5, computed with the one-shot crypto.hash(): the same
@@ -33,16 +34,19 @@ export const VIRTUAL_NODES_PER_MEMBER = 160;
 /** What ownership decisions ask of a ring (tests stand in a fixed table of owners). */
 export interface Ownership {
   has(id: string): boolean;
-  /** The first `count` distinct members clockwise from the key's point. */
+  /** A key's `count` owners: distinct members clockwise from the key's point, spread by the placement in force. */
   ownersOf(key: string, count: number): Member[];
 }
 
 export class Ring implements Ownership {
   private readonly byId: ReadonlyMap<string, Member>;
   private readonly hashRing: HashRing | undefined;
+  /** The placement this ring's members agree on (placementInForce). */
+  readonly placement: PlacementMode;
 
   constructor(readonly members: readonly Member[]) {
     this.byId = new Map(members.map((m) => [m.id, m]));
+    this.placement = placementInForce(members);
     const ids = [...this.byId.keys()].sort();
     // hashring's "vnode count" times its 4 "replicas" gives the points per member.
     this.hashRing = ids.length === 0
@@ -58,10 +62,20 @@ export class Ring implements Ownership {
     return this.byId.has(id);
   }
 
-  /** The first `count` distinct members clockwise from the key's point. */
+  /**
+   * A key's `count` owners (fewer when there are fewer members): the first
+   * distinct members clockwise that the placement takes. Only when the first
+   * ones share a zone (node) does it walk on round the ring.
+   */
   ownersOf(key: string, count: number): Member[] {
     if (!this.hashRing || count <= 0) return [];
-    const ids = this.hashRing.range(key, Math.min(count, this.byId.size), true);
+    const wanted = Math.min(count, this.byId.size);
+    const first = this.membersOf(this.hashRing.range(key, wanted, true));
+    if (this.placement === 'none' || alreadySpread(first, this.placement)) return first;
+    return chooseOwners(this.membersOf(this.hashRing.range(key, this.byId.size, true)), wanted, this.placement);
+  }
+
+  private membersOf(ids: readonly string[]): Member[] {
     return ids.map((id) => this.byId.get(id) as Member);
   }
 

@@ -8,6 +8,7 @@ import { RingFollower } from '../membership/ring-follower.js';
 import { reportConnection, ZkSession } from '../membership/zk-session.js';
 import type { Logger } from '../observability/logger.js';
 import { DataplaneMetrics } from '../observability/metrics.js';
+import { placementMetrics } from '../observability/placement-metrics.js';
 import type { RunningProcess } from '../running-process.js';
 import type { ClusterCredential } from '../security/cluster-credential.js';
 import type { ClientCredential } from '../security/client-credential.js';
@@ -50,6 +51,7 @@ export async function startRouter(
 ): Promise<RunningProcess> {
   const metrics = new DataplaneMetrics('client');
   const view = routingView(config.replicationFactor);
+  placementMetrics(metrics, view);
   const channels = new ServerChannels(credential, config.coalesce);
   // Each router stamps its own writes; its id breaks ties between routers.
   const clock = new HybridLogicalClock(`${hostname()}:${config.port}:${process.pid}`);

@@ -16,6 +16,8 @@ import { RingFollower } from '../membership/ring-follower.js';
 import { reportConnection, ZkSession } from '../membership/zk-session.js';
 import type { Logger } from '../observability/logger.js';
 import { DataplaneMetrics } from '../observability/metrics.js';
+import { placementMetrics } from '../observability/placement-metrics.js';
+import type { Member } from '../ring/member.js';
 import { RingView } from '../ring/ring-view.js';
 import type { ClusterCredential } from '../security/cluster-credential.js';
 import { INTERNAL_PATH_PREFIX } from '../security/cluster-token.js';
@@ -27,6 +29,14 @@ import { pullRoutes } from './handoff/pull-route.js';
 import { internalRoutes } from './internal-routes.js';
 import { LocalBackend } from './local-backend.js';
 import { storeMetrics } from './store-metrics.js';
+
+/** The member a server registers as: it starts every session joining (registration.ts). */
+function registeredMember(config: DataplaneConfig): Member {
+  const member: Member = { id: config.nodeId, address: config.advertiseAddress, state: 'joining', placement: config.placement };
+  if (config.zone !== undefined) member.zone = config.zone;
+  if (config.nodeName !== undefined) member.node = config.nodeName;
+  return member;
+}
 
 /** How long shutdown waits for each ZooKeeper step before going on without it. */
 const ZK_SHUTDOWN_STEP_MS = 3000;
@@ -41,10 +51,11 @@ export async function startServer(config: DataplaneConfig, credential: ClusterCr
   const session = new ZkSession(config.zkConnect, config.zkSessionTimeoutMs, logger);
   reportConnection(session, metrics.zookeeperConnected);
   const registration = new MemberRegistration(
-    session, config.cacheName, { id: config.nodeId, address: config.advertiseAddress, state: 'joining' }, logger,
+    session, config.cacheName, registeredMember(config), logger,
   );
   // A server treats a vanished member as gone at once: its keys need new copies.
   const view = new RingView({ replicationFactor: config.replicationFactor, departedGraceMs: 0 });
+  placementMetrics(metrics, view, config.nodeId);
   const coordinator = new HandoffCoordinator({
     selfId: config.nodeId, replicationFactor: config.replicationFactor, store, view, registration, session,
     channels, credential, metrics, logger, drainTimeoutMs: config.drainTimeoutMs, zkSessionTimeoutMs: config.zkSessionTimeoutMs,

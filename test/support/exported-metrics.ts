@@ -2,6 +2,8 @@
 // code builds (not from a list): a server's, a router's and the operator's.
 import type { Registry } from 'prom-client';
 import { DataplaneMetrics } from '../../dataplane/observability/metrics.js';
+import { placementMetrics } from '../../dataplane/observability/placement-metrics.js';
+import { RingView } from '../../dataplane/ring/ring-view.js';
 import { storeMetrics } from '../../dataplane/server/store-metrics.js';
 import { VersionedStore } from '../../dataplane/store/versioned-store.js';
 import { OperatorMetrics } from '../../operator/observability/metrics.js';
@@ -17,9 +19,12 @@ export interface ExportedMetric {
 function registries(): Record<string, Registry> {
   const server = new DataplaneMetrics('server');
   storeMetrics(new VersionedStore({ maxBytes: 1 << 20 }), server);
+  placementMetrics(server, new RingView(2), 'server-1');
+  const router = new DataplaneMetrics('client');
+  placementMetrics(router, new RingView(2));
   return {
     server: server.registry,
-    router: new DataplaneMetrics('client').registry,
+    router: router.registry,
     operator: new OperatorMetrics().registry,
   };
 }
