@@ -33,6 +33,7 @@ import { waitFor } from '../../test/support/wait.js';
 import { measureHandoff, type HandoffRound } from './handoff.js';
 import { entryKey, entryValue, mapBytesPerEntry, rssBytes } from './memory.js';
 import { renderBarChart } from './plot.js';
+import { measurePlacement, type PlacementRow } from './placement.js';
 import { redisMissing, RedisReference, requestsFor, type RedisResult } from './redis.js';
 import { load, type LoadResult } from './wrk.js';
 
@@ -276,11 +277,15 @@ async function main(): Promise<void> {
     log(`rebalance: ${options.rebalanceKeys} keys; a 4th server joins, then one drains`);
     const handoff = await measureHandoff(cluster, options.rebalanceKeys);
 
+    log('placement: owner lookups without zones, over 2-2-2 zones and over 1-2-3');
+    const placement = measurePlacement();
+
     const result = {
       rows,
       skipped,
       memory: { bytes_per_entry: Math.round(bytesPerEntry), map_bytes_per_entry: Math.round(mapBytes), entries: options.memoryEntries },
       rebalance: handoff,
+      placement,
       settings: {
         connections: CONNECTIONS, duration_s: options.durationSeconds, rounds: options.rounds, value_bytes: VALUE_BYTES, keys: KEYS, wrk_threads: 1,
       },
@@ -332,7 +337,10 @@ function ms(value: number | null): string {
   return value === null ? '–' : value.toFixed(2);
 }
 
-function print(result: { rows: Row[]; skipped: Array<{ row: string; reason: string }>; memory: { bytes_per_entry: number; map_bytes_per_entry: number; entries: number }; rebalance: HandoffRound }): void {
+function print(result: {
+  rows: Row[]; skipped: Array<{ row: string; reason: string }>; memory: { bytes_per_entry: number; map_bytes_per_entry: number; entries: number };
+  rebalance: HandoffRound; placement: PlacementRow[];
+}): void {
   const lines = [
     '| target | op | ops/s | p50 ms | p99 ms | ratio to raw | every round, ops/s |',
     '|---|---|---:|---:|---:|---:|---|',
@@ -349,6 +357,7 @@ function print(result: { rows: Row[]; skipped: Array<{ row: string; reason: stri
       `${mib(result.rebalance.join_handoff_bytes)} hand-off, ${mib(result.rebalance.join_wire_bytes)} written by the peers, ${result.rebalance.join_cpu_s} CPU s), ` +
       `drain ${result.rebalance.drain_keys_per_s} keys/s (${result.rebalance.drain_keys} keys, ` +
       `${mib(result.rebalance.drain_handoff_bytes)} hand-off, ${mib(result.rebalance.drain_wire_bytes)} read by the peers, ${result.rebalance.drain_cpu_s} CPU s)`,
+    ...result.placement.map((p) => `placement, ownersOf(key, 2): ${p.layout}: ${p.lookups_per_s} lookups/s, ${p.ns_per_lookup} ns each (${p.ratio.toFixed(2)}x)`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
