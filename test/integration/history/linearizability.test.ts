@@ -2,7 +2,8 @@
 // and writes of one key, through any router, are linearizable. Real
 // ZooKeeper, 3-4 real servers and 2 real routers; 12 clients on 6 hot keys
 // record every get, put and delete, and porcupine checks the histories, while
-// membership is stable and across a join, a drain and a kill -9.
+// membership is stable and across a join, a drain and a kill -9; the churn
+// again with servers in zones, where placement spreads copies over them.
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LocalCluster } from '../../support/cluster.js';
@@ -28,6 +29,24 @@ function expectLinearizable(verdict: CheckVerdict, stats: WorkloadStats, label: 
 async function untilOps(load: HistoryWorkload, ops: number): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (load.history.length < ops && Date.now() < deadline) await sleep(200);
+}
+
+/** Two routers over a server per entry of `zones`, each on a node of its own (docs/architecture.md "Placement"). */
+async function zonedTwoRouterCluster(zones: readonly string[]): Promise<LocalCluster> {
+  const cluster = await LocalCluster.start({ servers: 0 });
+  try {
+    for (const zone of zones) await addZonedServer(cluster, zone);
+    const second = await cluster.addClient();
+    await Promise.all([cluster.client, second].map((router) => cluster.waitForMembers(zones.length, 'serving', router)));
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+  return cluster;
+}
+
+function addZonedServer(cluster: LocalCluster, zone: string): Promise<unknown> {
+  return cluster.addServer({ ZONE: zone, NODE_NAME: `node-${cluster.servers.length + 1}` });
 }
 
 function workload(cluster: LocalCluster, opsPerSecond: number): HistoryWorkload {
@@ -122,6 +141,47 @@ describe('one key through any router is linearizable (porcupine)', function () {
     // Ops caught in flight by the kill may go unanswered; they are checked as may-or-may-not.
     expect(stats.unknownWrites + stats.failedReads, stats.problems.join('\n')).to.be.below(stats.ops * 0.02);
     expectLinearizable(checkHistory(load.history, 'kill-9'), stats, 'kill -9 1 of 3');
+  });
+
+  describe('with servers in zones, where placement moves the second copies', () => {
+    it('across a join of a third zone (2-2 → 2-2-1), 600 ops/s', async () => {
+      const c = (cluster = await zonedTwoRouterCluster(['zone-a', 'zone-a', 'zone-b', 'zone-b']));
+      const load = workload(c, 600).start();
+      await sleep(2000);
+      await addZonedServer(c, 'zone-c');
+      await Promise.all(c.clients.map((router) => c.waitForMembers(5, 'serving', router)));
+      await sleep(3000);
+      await untilOps(load, 3000);
+      const stats = await load.stop();
+      expect(stats.unknownWrites + stats.failedReads, stats.problems.join('\n')).to.equal(0);
+      expectLinearizable(checkHistory(load.history, 'zoned-join'), stats, 'zoned join 2-2 → 2-2-1');
+    });
+
+    it('across a drain of a zone\'s only server (2-2-1 → 2-2), 600 ops/s', async () => {
+      const c = (cluster = await zonedTwoRouterCluster(['zone-a', 'zone-a', 'zone-b', 'zone-b', 'zone-c']));
+      const load = workload(c, 600).start();
+      await sleep(2000);
+      expect(await c.servers[4]!.stop('SIGTERM')).to.equal(0);
+      await Promise.all(c.clients.map((router) => c.waitForMembers(4, 'serving', router)));
+      await sleep(3000);
+      await untilOps(load, 3000);
+      const stats = await load.stop();
+      expect(stats.unknownWrites + stats.failedReads, stats.problems.join('\n')).to.equal(0);
+      expectLinearizable(checkHistory(load.history, 'zoned-drain'), stats, 'zoned drain 2-2-1 → 2-2');
+    });
+
+    it('across a kill -9 (one server of 2-2), 600 ops/s', async () => {
+      const c = (cluster = await zonedTwoRouterCluster(['zone-a', 'zone-a', 'zone-b', 'zone-b']));
+      const load = workload(c, 600).start();
+      await sleep(2000);
+      await c.servers[0]!.kill();
+      await Promise.all(c.clients.map((router) => c.waitForMembers(3, 'serving', router)));
+      await sleep(3000);
+      await untilOps(load, 3000);
+      const stats = await load.stop();
+      expect(stats.unknownWrites + stats.failedReads, stats.problems.join('\n')).to.be.below(stats.ops * 0.02);
+      expectLinearizable(checkHistory(load.history, 'zoned-kill-9'), stats, 'zoned kill -9 1 of 2-2');
+    });
   });
 
   it('checked at least 20,000 operations in all', () => {
