@@ -3,12 +3,16 @@
 // a zone die by kill -9 at the same instant; every key reads back. Once every
 // key has 2 copies again, both servers of a second zone die the same way; every
 // key reads back again. The same first loss under placement none loses keys,
-// which shows that the check can fail. docs/architecture.md "Placement".
+// which shows that the check can fail. And a fleet under placement none is
+// switched to zone by a rolling restart under traffic, then loses a zone.
+// docs/architecture.md "Placement".
 import { expect } from 'chai';
 import { LocalCluster } from '../../support/cluster.js';
 import type { DataplaneProcess } from '../../support/dataplane-process.js';
+import { holders } from '../../support/inspect.js';
 import { expectClean, expectTwoCopies, waitForTwoCopies } from '../../support/rebalancing-checks.js';
 import { moreTraffic, seedKeys, Traffic, verifyAll } from '../../support/traffic.js';
+import { waitFor } from '../../support/wait.js';
 
 const KEYS = 10_000;
 const ZONES = ['zone-a', 'zone-a', 'zone-b', 'zone-b', 'zone-c', 'zone-c'];
@@ -35,10 +39,19 @@ async function killZone(cluster: LocalCluster, zone: string): Promise<void> {
   await Promise.all(victims.map((s) => s.kill()));
 }
 
+/** Waits until every key has copies in at least 2 zones, asked of the live servers directly. */
+async function waitForTwoZones(cluster: LocalCluster, keys: string[]): Promise<void> {
+  const zoneOf = new Map(cluster.servers.map((s) => [s.options.nodeId, s.options.env?.ZONE]));
+  await waitFor('every key in 2 zones', async () => {
+    const copies = await holders(cluster.liveServers, keys);
+    return [...copies.values()].every((where) => new Set(where.map((id) => zoneOf.get(id))).size >= 2);
+  }, { timeoutMs: 60_000, intervalMs: 500 });
+}
+
 /** Keys the live traffic writes and checks as it goes, through each router, apart from the keys read back whole. */
 const TRAFFIC_KEYS = 1000;
 
-describe(`losing a whole zone (6 servers, 2 in each of 3 zones, R = 2, 2 routers, ${KEYS} keys)`, function () {
+describe(`placement over zones: whole zones lost, and a switch of mode (R = 2, ${KEYS} keys)`, function () {
   this.timeout(240_000);
   let cluster: LocalCluster | undefined;
   afterEach(async () => {
@@ -46,7 +59,7 @@ describe(`losing a whole zone (6 servers, 2 in each of 3 zones, R = 2, 2 routers
     cluster = undefined;
   });
 
-  it('loses nothing when both servers of a zone die at once, nor when a second zone does once copies are back', async () => {
+  it('loses nothing when both servers of a zone die at once (6 servers in 3 zones, 2 routers), nor when a second zone does once copies are back', async () => {
     cluster = await zonedCluster('zone');
     const [router1, router2] = cluster.clients as [DataplaneProcess, DataplaneProcess];
     const ring = await cluster.ring(router2);
@@ -80,6 +93,38 @@ describe(`losing a whole zone (6 servers, 2 in each of 3 zones, R = 2, 2 routers
     await expectTwoCopies(cluster, [...acked.keys(), ...through1.acked.keys(), ...through2.acked.keys()]);
     const final = await verifyAll(router1.url, acked);
     expect([final.misses.length, final.stale.length]).to.deep.equal([0, 0]);
+  });
+
+  it('switches placement none → zone by a rolling restart under traffic, losing nothing, and then survives a zone', async () => {
+    const zones = ['zone-a', 'zone-a', 'zone-b', 'zone-b'];
+    cluster = await LocalCluster.start({ servers: 0 });
+    for (const [i, zone] of zones.entries()) await cluster.addServer({ ZONE: zone, NODE_NAME: `node-${i + 1}`, PLACEMENT: 'none' });
+    await cluster.waitForMembers(zones.length);
+    const router = cluster.client;
+    expect((await cluster.ring(router)).placement).to.include({ mode: 'none', reason: 'PlacementNotZone' });
+    const acked = await seedKeys(router.url, KEYS);
+    const traffic = new Traffic(() => router.url, await seedKeys(router.url, TRAFFIC_KEYS, 'live'), { workers: 4 }).start();
+    await moreTraffic(traffic, 300);
+
+    // Pod by pod: a new server in the old one's zone, running zone, then the old one drains.
+    const started = performance.now();
+    for (const old of cluster.servers.slice(0, zones.length)) {
+      await cluster.addServer({ ZONE: old.options.env?.ZONE as string, NODE_NAME: `${old.options.env?.NODE_NAME as string}-new`, PLACEMENT: 'zone' });
+      await cluster.waitForMembers(zones.length + 1);
+      expect(await old.stop('SIGTERM')).to.equal(0);
+      await cluster.waitForMembers(zones.length);
+      await moreTraffic(traffic, 200);
+    }
+    const ring = await cluster.ring(router);
+    expect(ring.placement).to.include({ mode: 'zone', zoneSafe: true });
+    await waitForTwoZones(cluster, [...acked.keys()]);
+    console.log(`      [switch none → zone] 4 servers replaced one by one, every key in 2 zones ${((performance.now() - started) / 1000).toFixed(1)} s after the first`);
+    expectClean(await traffic.stop(), 'switch none → zone');
+
+    await killZone(cluster, 'zone-a');
+    const { misses, stale } = await verifyAll(router.url, acked);
+    console.log(`      [switch none → zone, then zone-a lost] misses ${misses.length}, stale ${stale.length}`);
+    expect([misses.length, stale.length]).to.deep.equal([0, 0]);
   });
 
   it('loses keys under placement none when both servers of a zone die at once (the check can fail)', async () => {
