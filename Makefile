@@ -45,9 +45,13 @@ test-contract:
 	$(MOCHA) --config .mocharc.contract.json
 
 # Linearizability: recorded histories checked by porcupine (hack/porcupine, built once into ~/.cache).
+# placement-upgrade.test.ts upgrades a fleet of 8a282b5, the release before zone placement, built from
+# git into ~/.cache once (RELEASE_BEFORE_PLACEMENT in test/support/previous-release.ts; a unit test
+# checks the two agree).
 test-history:
 	cd hack/porcupine && GOTOOLCHAIN=local GOWORK=off GOFLAGS=-mod=readonly go test ./...
 	hack/build-porcupine.sh >/dev/null
+	hack/build-release.sh 8a282b5 >/dev/null
 	$(MOCHA) --config .mocharc.history.json
 
 # promtool (hack/promtool, built once into ~/.cache; minutes when cold, outside mocha's timeouts) lints

@@ -13,13 +13,16 @@ export class LocalCluster {
 
   private constructor(readonly zookeeper: ZooKeeperServer, readonly cacheName: string, readonly env: Record<string, string>) {}
 
-  /** Starts ZooKeeper, `servers` servers and one client, and waits until the client sees them all. */
-  static async start({ servers = 3, env = {} }: { servers?: number; env?: Record<string, string> } = {}): Promise<LocalCluster> {
+  /**
+   * Starts ZooKeeper, `servers` servers and one client, and waits until the client sees them all.
+   * `main`: the entry point they run, when not this checkout's (an earlier release's, previous-release.ts).
+   */
+  static async start({ servers = 3, env = {}, main }: { servers?: number; env?: Record<string, string>; main?: string } = {}): Promise<LocalCluster> {
     const zookeeper = await ZooKeeperServer.start();
     const cluster = new LocalCluster(zookeeper, `it-${randomBytes(4).toString('hex')}`, env);
     try {
-      await Promise.all(Array.from({ length: servers }, () => cluster.addServer()));
-      await cluster.addClient();
+      await Promise.all(Array.from({ length: servers }, () => cluster.addServer({}, { main })));
+      await cluster.addClient({}, { main });
       await cluster.waitForMembers(servers);
     } catch (error) {
       await cluster.stop();
@@ -36,18 +39,19 @@ export class LocalCluster {
     return this.clients[0] as DataplaneProcess;
   }
 
-  async addServer(env: Record<string, string> = {}): Promise<DataplaneProcess> {
+  /** `main`: another entry point than this checkout's, e.g. an earlier release's (DataplaneOptions.main). */
+  async addServer(env: Record<string, string> = {}, { main }: { main?: string } = {}): Promise<DataplaneProcess> {
     const server = await DataplaneProcess.start({
       role: 'server', zkConnect: this.zookeeper.connectString, cacheName: this.cacheName,
-      nodeId: `server-${this.nextServer++}`, env: { ...this.env, ...env },
+      nodeId: `server-${this.nextServer++}`, env: { ...this.env, ...env }, main,
     });
     this.servers.push(server);
     return server;
   }
 
-  async addClient(env: Record<string, string> = {}): Promise<DataplaneProcess> {
+  async addClient(env: Record<string, string> = {}, { main }: { main?: string } = {}): Promise<DataplaneProcess> {
     const client = await DataplaneProcess.start(
-      { role: 'client', zkConnect: this.zookeeper.connectString, cacheName: this.cacheName, env: { ...this.env, ...env } },
+      { role: 'client', zkConnect: this.zookeeper.connectString, cacheName: this.cacheName, env: { ...this.env, ...env }, main },
       { waitReady: false },
     );
     this.clients.push(client);

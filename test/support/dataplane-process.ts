@@ -1,5 +1,6 @@
 // Real data plane processes for integration tests: `node dist/dataplane/main.js`
-// with its settings in the environment, logs kept in a file for post-mortems.
+// (this checkout's, or an earlier release's: previous-release.ts) with its
+// settings in the environment, logs kept in a file for post-mortems.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,8 @@ export interface DataplaneOptions {
   cacheName: string;
   nodeId?: string;
   env?: Record<string, string>;
+  /** The entry point to run; default this checkout's dist/dataplane/main.js. */
+  main?: string;
 }
 
 export class DataplaneProcess {
@@ -54,8 +57,8 @@ export class DataplaneProcess {
 
   private spawn(): void {
     const log = openSync(this.logFile, 'a');
-    const { role, zkConnect, cacheName, nodeId, env } = this.options;
-    this.child = spawn(process.execPath, [MAIN, role], {
+    const { role, zkConnect, cacheName, nodeId, env, main = MAIN } = this.options;
+    this.child = spawn(process.execPath, [main, role], {
       env: {
         PATH: process.env.PATH ?? '',
         ZK_CONNECT: zkConnect,

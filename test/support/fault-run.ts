@@ -27,9 +27,19 @@ export function liveRouters(cluster: LocalCluster): DataplaneProcess[] {
   return cluster.clients.filter((c) => c.running);
 }
 
-export async function startFaultRun(cluster: LocalCluster, options: { keys: readonly string[]; opsPerSecond: number; timeoutMs?: number; deleteShare?: number }): Promise<FaultRun> {
+export interface FaultRunOptions {
+  keys: readonly string[];
+  opsPerSecond: number;
+  timeoutMs?: number;
+  deleteShare?: number;
+  /** The routers clients pick from, when the test keeps that list itself (default: the cluster's live routers). */
+  routers?: () => readonly DataplaneProcess[];
+}
+
+export async function startFaultRun(cluster: LocalCluster, options: FaultRunOptions): Promise<FaultRun> {
   const down = new Set<DataplaneProcess>();
-  const routers = (): string[] => liveRouters(cluster).filter((c) => !down.has(c)).map((c) => c.url);
+  const candidates = options.routers ?? ((): readonly DataplaneProcess[] => liveRouters(cluster));
+  const routers = (): string[] => candidates().filter((c) => !down.has(c)).map((c) => c.url);
   const acked = await seedKeys(cluster.client.url, 300, 'fault');
   const history = new HistoryWorkload({ routers, clients: 12, keys: options.keys, opsPerSecond: options.opsPerSecond, timeoutMs: options.timeoutMs, deleteShare: options.deleteShare }).start();
   // Two paced-by-latency workers: enough to count misses, light next to the history's 600 ops/s.
