@@ -81,6 +81,7 @@ export function distributedCacheCrd(): CustomResourceDefinition {
             column('ZooKeeper-Ready', 'integer', '.status.zookeeper.readyReplicas', 'ZooKeeper members that are ready'),
             column('Ready', 'string', '.status.conditions[?(@.type=="Ready")].status', 'Whether the cache is Ready'),
             column('Replicated', 'string', '.status.conditions[?(@.type=="Replicated")].status', 'Whether every key has its copies (no hand-off running)'),
+            column('ZoneSafe', 'string', '.status.conditions[?(@.type=="ZoneSafe")].status', 'Whether a whole zone can be lost with no key'),
             column('Age', 'date', '.metadata.creationTimestamp', 'Time since creation'),
           ],
         },

@@ -2,7 +2,14 @@
 // the schema's own defaults (the same the API server applies), then the ones
 // only the operator knows (its images, sizes derived from other fields).
 import { parseByteSize } from '../../dataplane/config/contract.js';
-import { specSchema, type DefaultedSpec, type NetworkPeer, type DistributedCacheSpec, type ResourceRequirements } from './distributed-cache.js';
+import {
+  specSchema,
+  type DefaultedSpec,
+  type DistributedCacheSpec,
+  type NetworkPeer,
+  type PlacementMode,
+  type ResourceRequirements,
+} from './distributed-cache.js';
 import { resolvePodSettings, type PodSettings } from './pod-settings.js';
 import { applyDefaults } from './schema.js';
 
@@ -53,6 +60,8 @@ export interface ResolvedSpec {
     maxEntries?: number;
     drainTimeoutSeconds: number;
     resources: Resources;
+    /** What spec.servers.placement asks for; servers run it once every router can follow (resources/server-placement.ts). */
+    placement: PlacementMode;
     pod: PodSettings;
   };
   clients: {
@@ -160,6 +169,7 @@ export function resolveSpec(spec: DistributedCacheSpec | undefined, defaults: Op
         requests: { cpu: '250m', memory: serverMemory },
         limits: { memory: serverMemory },
       }),
+      placement: s.servers.placement,
       pod: resolvePodSettings(s.servers),
     },
     clients: {

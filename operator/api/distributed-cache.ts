@@ -42,6 +42,13 @@ const BYTE_SIZE_PATTERN = '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$';
 
 const MAX_REPLICAS = 100;
 
+/**
+ * spec.servers.placement, weakest first (as the data plane orders them; a unit
+ * test checks the two agree): over distinct servers, nodes, or zones.
+ */
+export const PLACEMENT_MODES = ['none', 'node', 'zone'] as const;
+export type PlacementMode = (typeof PLACEMENT_MODES)[number];
+
 /** spec.zookeeper fields that shape the ensemble the operator runs, so meaningless beside connectString. */
 const MANAGED_ZOOKEEPER_FIELDS = ['image', 'storage', 'resources', ...POD_SETTING_FIELDS] as const;
 
@@ -215,10 +222,18 @@ export const specSchema = object({
         resources: resources(
           "Each server's CPU and memory. When left out: a 250m CPU request, and memory of 1.5 x maxMemory + 128Mi as request and limit.",
         ),
+        placement: oneOf(PLACEMENT_MODES, {
+          description:
+            "How the copies of each key are spread (the servers' PLACEMENT). zone: in distinct zones (the node's topology.kubernetes.io/zone) while there are zones to spare, then on distinct nodes, then on distinct servers, so that losing a whole zone loses no key when replicationFactor is at least 2 and the servers span at least that many zones. " +
+            'node: on distinct nodes, then distinct servers, ignoring zones. none: on distinct servers only. ' +
+            "Changing it rolls the server Deployment, and the keys move to their new owners as in any ring change; until every router runs this operator's release, servers run with none (the routers of earlier releases know no other rule). " +
+            'The ZoneSafe condition says whether a zone can be lost now (docs/operator.md, "Zones").',
+          default: 'zone',
+        }),
         ...podSettingsProperties(
           'spec.servers',
           'servers',
-          'servers spread across zones (topology.kubernetes.io/zone) and across nodes (kubernetes.io/hostname), maxSkew 1, ScheduleAnyway',
+          'servers spread across zones (topology.kubernetes.io/zone) and across nodes (kubernetes.io/hostname), maxSkew 1, ScheduleAnyway, counting the pods of the current pod template (matchLabelKeys pod-template-hash)',
         ),
       },
     }),
@@ -407,7 +422,7 @@ const conditionSchema = object({
   description: 'A condition, as in the Kubernetes API conventions.',
   required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'],
   properties: {
-    type: string({ description: 'Ready, Progressing, Degraded, or MonitoringReady.', maxLength: 316 }),
+    type: string({ description: 'Ready, Replicated, Progressing, Degraded, ZoneSafe, or MonitoringReady.', maxLength: 316 }),
     status: oneOf(['True', 'False', 'Unknown'] as const, { description: 'Whether the condition holds.' }),
     reason: string({ description: 'A CamelCase word for why, for programs.', maxLength: 1024 }),
     message: string({ description: 'Why, for people.', maxLength: 32768 }),
@@ -444,7 +459,7 @@ export const statusSchema = object({
     }),
     endpoint: string({ description: 'The URL of the public API inside the cluster (the client Service).' }),
     conditions: arrayOf(conditionSchema, {
-      description: 'Ready (the cache serves with every desired pod ready), Progressing (a change is rolling out) and Degraded (something needs attention); MonitoringReady (its PodMonitor is in place) while spec.monitoring.enabled is true.',
+      description: 'Ready (the cache serves with every desired pod ready), Replicated (every key has its copies), Progressing (a change is rolling out), Degraded (something needs attention) and ZoneSafe (a whole zone can be lost with no key); MonitoringReady (its PodMonitor is in place) while spec.monitoring.enabled is true.',
       maxItems: 8,
       mapKeys: ['type'],
     }),

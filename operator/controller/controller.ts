@@ -1,11 +1,19 @@
 // The controller: informers on DistributedCaches and on the kinds of child they
 // own feed a rate-limited queue of namespace/name keys; workers take keys and
 // reconcile them. Events only say which cache to look at again.
+import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { OperatorDefaults } from '../api/defaults.js';
 import { GROUP, KIND, type DistributedCache } from '../api/distributed-cache.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
-import { apiClusterWriter, apiSecretPresence, informerClusterState, type WatchedScope } from '../kube/cluster.js';
+import {
+  apiClusterWriter,
+  apiSecretPresence,
+  cacheKeyOfServerPod,
+  informerClusterState,
+  SERVER_POD_SELECTOR,
+  type WatchedScope,
+} from '../kube/cluster.js';
 import { apiPodMonitorLookup } from '../kube/pod-monitors.js';
 import { resourceType } from '../kube/resource-types.js';
 import type { OperatorMetrics } from '../observability/metrics.js';
@@ -44,6 +52,7 @@ export function ownerKey(object: KubeObject): string | undefined {
 interface Scope extends WatchedScope {
   caches: Informer<DistributedCache & KubeObject>;
   children: Array<Informer<ChildObject & KubeObject>>;
+  serverPods: Informer<V1Pod & KubeObject>;
 }
 
 export class Controller {
@@ -75,7 +84,13 @@ export class Controller {
         });
         return informer;
       });
-      return { namespace, caches, children };
+      // A server pod's zone label and readiness feed the ZoneSafe condition of its cache.
+      const serverPods = new Informer<V1Pod & KubeObject>({ client, type: resourceType('Pod'), ...where, labelSelector: SERVER_POD_SELECTOR, logger });
+      serverPods.onChange((_event, pod) => {
+        const key = cacheKeyOfServerPod(pod);
+        if (key !== undefined) this.enqueue(key);
+      });
+      return { namespace, caches, children, serverPods };
     });
     this.reconciler = new Reconciler({
       state: informerClusterState(this.scopes),
@@ -90,7 +105,7 @@ export class Controller {
   }
 
   private get informers(): Array<Pick<Informer<KubeObject>, 'synced' | 'start' | 'stop'>> {
-    return this.scopes.flatMap((scope) => [scope.caches, ...scope.children]);
+    return this.scopes.flatMap((scope) => [scope.caches, ...scope.children, scope.serverPods]);
   }
 
   /** Whether every informer holds a complete copy. */

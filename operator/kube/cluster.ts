@@ -1,8 +1,10 @@
 // The reconciler's ports over the Kubernetes API: it reads the informers'
 // copies of the cluster and writes through the client (server-side apply).
+import type { V1Pod } from '@kubernetes/client-node';
 import type { DistributedCache, DistributedCacheStatus } from '../api/distributed-cache.js';
 import type { ClusterState, ClusterWriter, SecretPresence } from '../reconcile/ports.js';
 import type { ChildObject } from '../resources/child-kinds.js';
+import { FIELD_MANAGER, LABEL, selectorLabels } from '../resources/names.js';
 import { isConflict, isNotFound } from './api-error.js';
 import type { KubeClient, KubeObject } from './client.js';
 import { resourceType, resourceTypeOf } from './resource-types.js';
@@ -18,6 +20,17 @@ export interface WatchedScope {
   namespace: string | undefined;
   caches: ObjectCopy<DistributedCache & KubeObject>;
   children: ReadonlyArray<ObjectCopy<ChildObject & KubeObject>>;
+  /** The server pods of every cache here (SERVER_POD_SELECTOR). */
+  serverPods: ObjectCopy<V1Pod & KubeObject>;
+}
+
+/** The pods the operator watches: every cache's servers, and nothing else. */
+export const SERVER_POD_SELECTOR = `${LABEL.managedBy}=${FIELD_MANAGER},${LABEL.component}=server`;
+
+/** The cache a server pod belongs to, by its instance label. */
+export function cacheKeyOfServerPod(pod: KubeObject): string | undefined {
+  const name = pod.metadata.labels?.[LABEL.instance];
+  return name === undefined ? undefined : `${pod.metadata.namespace ?? ''}/${name}`;
 }
 
 export function informerClusterState(scopes: readonly WatchedScope[]): ClusterState {
@@ -29,6 +42,13 @@ export function informerClusterState(scopes: readonly WatchedScope[]): ClusterSt
       return (scopeOf(namespace)?.children ?? [])
         .flatMap((copy) => copy.list(namespace))
         .filter((child) => child.metadata.ownerReferences?.some((ref) => ref.controller === true && ref.uid === uid));
+    },
+    serverPodsOf: (cache) => {
+      const { name, namespace } = cache.metadata;
+      const selector = Object.entries(selectorLabels(name, 'server'));
+      return (scopeOf(namespace)?.serverPods.list(namespace) ?? []).filter((pod) =>
+        selector.every(([key, value]) => pod.metadata.labels?.[key] === value),
+      );
     },
   };
 }

@@ -1,5 +1,6 @@
 // What the reconciler needs from the world, as interfaces it owns: the kube/
 // adapters implement them over the API server, the unit tests over memory.
+import type { V1Pod } from '@kubernetes/client-node';
 import type { DistributedCache, DistributedCacheStatus } from '../api/distributed-cache.js';
 import type { ChildObject } from '../resources/child-kinds.js';
 import type { ApplyReason } from './drift.js';
@@ -9,6 +10,8 @@ export interface ClusterState {
   cache(namespace: string, name: string): DistributedCache | undefined;
   /** The objects of the child kinds that this cache controls (by owner uid). */
   childrenOf(cache: DistributedCache): ChildObject[];
+  /** The pods of its server Deployment (by its selector labels), for their zones (the ZoneSafe condition). */
+  serverPodsOf(cache: DistributedCache): V1Pod[];
 }
 
 /** What the reconciler writes, all as the operator's field manager. */

@@ -13,10 +13,12 @@ import { childKey, desiredChildren, withAppliedHash } from '../resources/desired
 import { canonicalJson } from '../resources/hash.js';
 import { childNames } from '../resources/names.js';
 import { desiredPodMonitor, isOwnedPodMonitor } from '../resources/pod-monitor.js';
+import { serverPlacement, type PlacementDecision } from '../resources/server-placement.js';
 import { userSecretsOf, type UserSecret } from '../resources/user-secrets.js';
 import { CONDITION, findCondition, transitions } from '../status/conditions.js';
 import type { MonitoringOutcome } from '../status/monitoring.js';
 import { computeStatus } from '../status/status.js';
+import { ZONE_SAFE_REASON } from '../status/zone-safety.js';
 import { applyReason } from './drift.js';
 import type { ClusterState, ClusterWriter, EventRecorder, ExplainedFailure, PodMonitorLookup, SecretPresence, WriteObserver } from './ports.js';
 
@@ -60,6 +62,9 @@ export class ReconcileError extends Error {
   }
 }
 
+/** ZoneSafe turning False for these is news from the cluster, not the spec's choice or a switch under way. */
+const ZONE_LOST_BY_THE_CLUSTER: ReadonlySet<string> = new Set([ZONE_SAFE_REASON.zoneUnknown, ZONE_SAFE_REASON.tooFewZones]);
+
 export function splitKey(key: string): { namespace: string; name: string } {
   const slash = key.indexOf('/');
   return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
@@ -100,8 +105,11 @@ export class Reconciler {
 
     const spec = resolveSpec(cache.spec, this.deps.defaults);
     const observed = new Map(this.deps.state.childrenOf(cache).map((child) => [childKey(child), child]));
-    const servers = observed.get(`Deployment/${childNames(cache.metadata.name).server}`) as V1Deployment | undefined;
-    const desired = desiredChildren(cache, spec, servers);
+    const names = childNames(cache.metadata.name);
+    const servers = observed.get(`Deployment/${names.server}`) as V1Deployment | undefined;
+    const routers = observed.get(`Deployment/${names.client}`) as V1Deployment | undefined;
+    const placement = serverPlacement(spec.servers.placement, servers, routers);
+    const desired = desiredChildren(cache, spec, servers, placement.rendered);
     // What the cluster holds once this reconcile's writes are in.
     const current = new Map(observed);
     const failures: unknown[] = [];
@@ -111,7 +119,7 @@ export class Reconciler {
     await this.deleteUnwanted(cache, desired, current, failures);
     const monitoring = await this.reconcileMonitoring(cache, spec, failures);
     const missingSecrets = await this.missingSecrets(cache, spec);
-    await this.writeStatus(cache, spec, current, failures, missingSecrets, monitoring);
+    await this.writeStatus(cache, spec, current, failures, missingSecrets, monitoring, placement);
 
     if (failures.length > 0) throw new ReconcileError(`${namespace}/${name}: ${failures.map(describe).join('; ')}`, failures);
     const delays = [
@@ -251,6 +259,7 @@ export class Reconciler {
     failures: unknown[],
     missingSecrets: readonly UserSecret[],
     monitoring: MonitoringOutcome | undefined,
+    placement: PlacementDecision,
   ): Promise<void> {
     const names = childNames(cache.metadata.name);
     const workload = <T>(kind: string, childName: string) => current.get(`${kind}/${childName}`) as T | undefined;
@@ -265,6 +274,8 @@ export class Reconciler {
       ...(failures.length > 0 ? { reconcileError: failures.map(describe).join('; ') } : {}),
       missingSecrets,
       ...(monitoring !== undefined ? { monitoring } : {}),
+      serverPods: this.deps.state.serverPodsOf(cache),
+      placement,
       now: this.now(),
     });
     if (canonicalJson(status) === canonicalJson(cache.status ?? {})) return;
@@ -277,7 +288,10 @@ export class Reconciler {
     for (const condition of transitions(before, after)) {
       const isTrue = condition.status === 'True';
       // Not Ready only while keys move (NotReplicated) is what every scale and rollout goes through.
-      const bad = (condition.type === CONDITION.degraded && isTrue) || (condition.type === CONDITION.ready && !isTrue && condition.reason !== 'NotReplicated');
+      const bad =
+        (condition.type === CONDITION.degraded && isTrue) ||
+        (condition.type === CONDITION.ready && !isTrue && condition.reason !== 'NotReplicated') ||
+        (condition.type === CONDITION.zoneSafe && !isTrue && ZONE_LOST_BY_THE_CLUSTER.has(condition.reason));
       // A new cache starts not Ready and Progressing: only news is worth an Event.
       const first = before?.some((c) => c.type === condition.type) !== true;
       if (first && !(isTrue && (condition.type === CONDITION.ready || condition.type === CONDITION.degraded))) continue;

@@ -1,6 +1,6 @@
 // What every builder gets: the DistributedCache and its resolved settings,
 // plus the metadata every child shares.
-import type { DistributedCache } from '../api/distributed-cache.js';
+import type { DistributedCache, PlacementMode } from '../api/distributed-cache.js';
 import type { ResolvedSpec } from '../api/defaults.js';
 import type { ChildObject } from './child-kinds.js';
 import { ALWAYS_PROPAGATED_LABELS, propagatedEntries } from './propagation.js';
@@ -11,10 +11,16 @@ export interface CacheContext {
   readonly spec: ResolvedSpec;
   readonly names: ChildNames;
   readonly namespace: string;
+  /**
+   * The PLACEMENT servers are rendered with: spec.servers.placement, or none
+   * while a router of an earlier release may run (server-placement.ts decides;
+   * the reconciler passes its decision).
+   */
+  readonly serverPlacement: PlacementMode;
 }
 
-export function cacheContext(cache: DistributedCache, spec: ResolvedSpec): CacheContext {
-  return { cache, spec, names: childNames(cache.metadata.name), namespace: cache.metadata.namespace };
+export function cacheContext(cache: DistributedCache, spec: ResolvedSpec, serverPlacement: PlacementMode = spec.servers.placement): CacheContext {
+  return { cache, spec, names: childNames(cache.metadata.name), namespace: cache.metadata.namespace, serverPlacement };
 }
 
 /** The operator's labels win over propagated ones; annotations appear only when some propagate. */

@@ -16,7 +16,8 @@ import { CLUSTER_TOKEN_FILE_PATH, CLUSTER_TOKEN_VOLUME_MOUNT, clusterTokenVolume
 import { cacheNameOf, zookeeperConnectString, type CacheContext } from './context.js';
 import { contentHash } from './hash.js';
 import { ANNOTATION, childLabels } from './names.js';
-import { podPlacement, podTemplateAnnotations, podTemplateLabels } from './pod-placement.js';
+import { podPlacement, podTemplateAnnotations, podTemplateLabels, ZONE_TOPOLOGY_KEY } from './pod-placement.js';
+import { PLACEMENT_AWARE_MARK } from './server-placement.js';
 import { TLS_CERT_FILE_PATH, TLS_KEY_FILE_PATH, TLS_VOLUME_MOUNT, tlsVolume } from './tls.js';
 
 /** The uid and gid of the image's user (the Dockerfile's USER). */
@@ -81,6 +82,7 @@ export function dataplanePodConfig(ctx: CacheContext, role: Role): DataplanePodC
     if (spec.servers.maxEntries !== undefined) env[SETTINGS.maxEntries.env] = String(spec.servers.maxEntries);
     env[SETTINGS.drainTimeout.env] = `${spec.servers.drainTimeoutSeconds}s`;
     env[SETTINGS.leaveNotice.env] = `${SERVER_LEAVE_NOTICE_SECONDS}s`;
+    env[SETTINGS.placement.env] = ctx.serverPlacement;
   }
   const clientTokensSecret = role === 'client' ? spec.clientTokensSecret : undefined;
   if (clientTokensSecret !== undefined) env[SETTINGS.clientTokensFile.env] = CLIENT_TOKENS_FILE_PATH;
@@ -135,9 +137,21 @@ export function podSecurityContext(uid: number): V1PodSecurityContext {
   return { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid, seccompProfile: { type: 'RuntimeDefault' } };
 }
 
+/**
+ * A server's failure domains, known when its container starts: the node it was
+ * bound to, and that node's zone, which the API server's PodTopologyLabels
+ * admission copies onto the pod at binding (Kubernetes 1.35 and later by
+ * default). Neither needs a right to read Nodes. Without that label ZONE is
+ * empty, which the data plane reads as unknown (docs/operator.md "Zones").
+ */
+const SERVER_FAILURE_DOMAINS: V1EnvVar[] = [
+  fromField(SETTINGS.nodeName.env, 'spec.nodeName'),
+  fromField(SETTINGS.zone.env, `metadata.labels['${ZONE_TOPOLOGY_KEY}']`),
+];
+
 function container(config: DataplanePodConfig): V1Container {
   const env: V1EnvVar[] = [
-    ...(config.role === 'server' ? [fromField(SETTINGS.nodeId.env, 'metadata.name')] : []),
+    ...(config.role === 'server' ? [fromField(SETTINGS.nodeId.env, 'metadata.name'), ...SERVER_FAILURE_DOMAINS] : []),
     fromField(POD_IP_ENV, 'status.podIP'),
     ...Object.entries(config.env).map(([name, value]) => ({ name, value })),
   ];
@@ -167,7 +181,10 @@ export function dataplanePodTemplate(ctx: CacheContext, config: DataplanePodConf
   return {
     metadata: {
       labels: podTemplateLabels(config.pod, childLabels(ctx.cache.metadata.name, component)),
-      annotations: podTemplateAnnotations(config.pod, { [ANNOTATION.configChecksum]: contentHash(config) }),
+      annotations: podTemplateAnnotations(config.pod, {
+        [ANNOTATION.configChecksum]: contentHash(config),
+        ...(component === 'client' ? PLACEMENT_AWARE_MARK : {}),
+      }),
     },
     spec: {
       containers: [container(config)],

@@ -1,7 +1,7 @@
 // Everything one DistributedCache should have, as a pure function of it (and
 // of its server Deployment now, which paces a scale-down).
 import type { V1Deployment } from '@kubernetes/client-node';
-import type { DistributedCache } from '../api/distributed-cache.js';
+import type { DistributedCache, PlacementMode } from '../api/distributed-cache.js';
 import type { ResolvedSpec } from '../api/defaults.js';
 import type { ChildObject } from './child-kinds.js';
 import { cacheContext } from './context.js';
@@ -29,9 +29,16 @@ export function withAppliedHash<T extends ChildObject>(object: T): T {
 /**
  * In apply order: ZooKeeper before the data plane that needs it, workloads
  * before their autoscalers, and each NetworkPolicy before the pods it fences.
+ * `serverPlacement` is the PLACEMENT servers run with (server-placement.ts);
+ * left out, the spec's.
  */
-export function desiredChildren(cache: DistributedCache, spec: ResolvedSpec, observedServers?: V1Deployment): ChildObject[] {
-  const ctx = cacheContext(cache, spec);
+export function desiredChildren(
+  cache: DistributedCache,
+  spec: ResolvedSpec,
+  observedServers?: V1Deployment,
+  serverPlacement?: PlacementMode,
+): ChildObject[] {
+  const ctx = cacheContext(cache, spec, serverPlacement);
   const children: Array<ChildObject | undefined> = [
     desiredZooKeeperNetworkPolicy(ctx),
     desiredZooKeeperHeadlessService(ctx),

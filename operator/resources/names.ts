@@ -19,6 +19,12 @@ export const ANNOTATION = {
   configChecksum: 'cache.distributed.dev/config-checksum',
   /** On every child: a hash of what the operator last applied, so it can tell its own changes from drift. */
   appliedHash: 'cache.distributed.dev/applied-hash',
+  /**
+   * On the router pod template, "true": routers rendered by this release, which follow any
+   * placement the servers advertise. Servers get a placement other than none only once every
+   * router runs such a template (resources/server-placement.ts).
+   */
+  placementAware: 'cache.distributed.dev/placement-aware',
 } as const;
 
 export type Component = 'zookeeper' | 'server' | 'client';

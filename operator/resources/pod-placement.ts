@@ -8,11 +8,19 @@ import { selectorLabels, type Component } from './names.js';
 export const ZONE_TOPOLOGY_KEY = 'topology.kubernetes.io/zone';
 export const HOSTNAME_TOPOLOGY_KEY = 'kubernetes.io/hostname';
 
+/** The label the Deployment controller gives the pods of one pod template (one ReplicaSet). */
+export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
+
 /**
  * The spread a tier gets when its topologySpreadConstraints are left out.
- * Copies of a key live on different servers, so servers spread across zones
- * as well as nodes; ScheduleAnyway, so a single-zone or single-node cluster
- * still runs them.
+ * Copies of a key go to distinct zones, so servers spread evenly across zones
+ * as well as nodes. ScheduleAnyway, not DoNotSchedule: a hard zone constraint
+ * leaves pods Pending on nodes without a zone label (a one-zone or unlabelled
+ * cluster), and while a zone is down it would keep replacements out of the
+ * zones that remain; the ZoneSafe condition says when zones are uneven
+ * (docs/operator.md "Zones"). Servers count only the pods of their own pod
+ * template (matchLabelKeys), so that a rolling update spreads the new pods
+ * evenly whichever old ones the ReplicaSet controller removes.
  */
 export function defaultSpreadConstraints(cacheName: string, component: Component): V1TopologySpreadConstraint[] {
   const keys = component === 'server' ? [ZONE_TOPOLOGY_KEY, HOSTNAME_TOPOLOGY_KEY] : [HOSTNAME_TOPOLOGY_KEY];
@@ -21,6 +29,7 @@ export function defaultSpreadConstraints(cacheName: string, component: Component
     topologyKey,
     whenUnsatisfiable: 'ScheduleAnyway',
     labelSelector: { matchLabels: selectorLabels(cacheName, component) },
+    ...(component === 'server' ? { matchLabelKeys: [POD_TEMPLATE_HASH_LABEL] } : {}),
   }));
 }
 

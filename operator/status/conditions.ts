@@ -4,7 +4,7 @@ import type { Condition, ConditionStatus } from '../api/distributed-cache.js';
 import { timestamp } from '../api/time.js';
 
 export const CONDITION = {
-  ready: 'Ready', replicated: 'Replicated', progressing: 'Progressing', degraded: 'Degraded', monitoringReady: 'MonitoringReady',
+  ready: 'Ready', replicated: 'Replicated', progressing: 'Progressing', degraded: 'Degraded', zoneSafe: 'ZoneSafe', monitoringReady: 'MonitoringReady',
 } as const;
 export type ConditionType = (typeof CONDITION)[keyof typeof CONDITION];
 

@@ -1,14 +1,16 @@
 // A DistributedCache's status, as a pure function of the cache and the
 // workloads the operator observed (DESIGN "Reconcile": decisions are pure).
-import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1Deployment, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import type { ResolvedSpec } from '../api/defaults.js';
 import type { Condition, DistributedCache, DistributedCacheStatus } from '../api/distributed-cache.js';
 import { cacheContext, endpointOf, zookeeperConnectString } from '../resources/context.js';
 import { selectorString } from '../resources/names.js';
+import { serverPlacement, type PlacementDecision } from '../resources/server-placement.js';
 import type { UserSecret } from '../resources/user-secrets.js';
 import { CONDITION, mergeConditions, type ConditionUpdate } from './conditions.js';
 import { monitoringCondition, type MonitoringOutcome } from './monitoring.js';
 import { serverReplication, type ReplicationReport } from './replication.js';
+import { serverPodOf, zoneSafeCondition } from './zone-safety.js';
 
 export interface ObservedWorkloads {
   /** Undefined when missing, or when the cache uses an existing ensemble. */
@@ -27,6 +29,10 @@ export interface StatusInput {
   missingSecrets?: readonly UserSecret[];
   /** The PodMonitor's state; undefined while spec.monitoring is off, which leaves the condition out. */
   monitoring?: MonitoringOutcome;
+  /** The server pods (ZoneSafe reads their zone labels and placement); none when left out. */
+  serverPods?: readonly V1Pod[];
+  /** The placement the servers are rendered with; left out, decided from `observed` as the reconciler does. */
+  placement?: PlacementDecision;
   now: Date;
 }
 
@@ -179,6 +185,11 @@ export function computeStatus(input: StatusInput): DistributedCacheStatus {
       replicatedCondition(replication),
       progressingCondition(tiers),
       degradedCondition(tiers, input.reconcileError, cache.metadata.namespace, input.missingSecrets ?? []),
+      zoneSafeCondition({
+        replicationFactor: spec.replicationFactor,
+        placement: input.placement ?? serverPlacement(spec.servers.placement, observed.server, observed.client),
+        pods: (input.serverPods ?? []).flatMap((pod) => serverPodOf(pod) ?? []),
+      }),
       ...(input.monitoring !== undefined ? [monitoringCondition(input.monitoring)] : []),
     ],
     generation,

@@ -1,6 +1,6 @@
 // DistributedCache objects for operator unit tests.
 import { resolveSpec, type OperatorDefaults, type ResolvedSpec } from '../../operator/api/defaults.js';
-import { API_VERSION, KIND, type DistributedCache, type DistributedCacheSpec } from '../../operator/api/distributed-cache.js';
+import { API_VERSION, KIND, type DistributedCache, type DistributedCacheSpec, type PlacementMode } from '../../operator/api/distributed-cache.js';
 import { cacheContext, type CacheContext } from '../../operator/resources/context.js';
 
 /** What the schema's defaults make of an empty spec: checked against our defaulting and the API server's. */
@@ -8,7 +8,7 @@ export const DEFAULTED_EMPTY_SPEC = {
   imagePullPolicy: 'IfNotPresent',
   logLevel: 'info',
   replicationFactor: 2,
-  servers: { replicas: 3, maxMemory: '256Mi', drainTimeoutSeconds: 30 },
+  servers: { replicas: 3, maxMemory: '256Mi', drainTimeoutSeconds: 30, placement: 'zone' },
   clients: {
     replicas: 1,
     service: { type: 'ClusterIP', port: 5000 },
@@ -42,9 +42,10 @@ export function resolved(spec: DistributedCacheSpec = {}): ResolvedSpec {
   return resolveSpec(spec, TEST_DEFAULTS);
 }
 
-export function contextFor(spec: DistributedCacheSpec = {}, meta: Parameters<typeof aCache>[1] = {}): CacheContext {
+/** `serverPlacement`: what the reconciler decided servers run with; left out, the spec's. */
+export function contextFor(spec: DistributedCacheSpec = {}, meta: Parameters<typeof aCache>[1] = {}, serverPlacement?: PlacementMode): CacheContext {
   const cache = aCache(spec, meta);
-  return cacheContext(cache, resolved(spec));
+  return cacheContext(cache, resolved(spec), serverPlacement);
 }
 
 /** A container's plain env values by name, and its downward-API fields by name. */

@@ -132,6 +132,8 @@ describe('helm install charts/distributed-cache into a real control plane', func
     expect(await may({ verb: 'create', group: 'apps', resource: 'deployments', namespace: watched })).to.equal(true);
     expect(await may({ verb: 'create', resource: 'secrets', namespace: watched })).to.equal(true);
     expect(await may({ verb: 'get', resource: 'secrets', namespace: watched })).to.equal(false);
+    expect(await may({ verb: 'watch', resource: 'pods', namespace: watched }), 'server pods, for ZoneSafe').to.equal(true);
+    expect(await may({ verb: 'patch', resource: 'pods', namespace: watched })).to.equal(false);
     expect(await may({ verb: 'delete', group: GROUP, resource: 'distributedcaches', namespace: watched })).to.equal(false);
     expect(await may({ verb: 'update', group: 'coordination.k8s.io', resource: 'leases', namespace: RELEASE_NAMESPACE })).to.equal(true);
     expect(await may({ verb: 'update', group: 'coordination.k8s.io', resource: 'leases', namespace: watched })).to.equal(false);

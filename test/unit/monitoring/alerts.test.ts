@@ -79,11 +79,12 @@ describe('the alerts (manifests/monitoring/alerts.yaml)', () => {
     expect(unknown, 'queried but exported by no process').to.deep.equal([]);
   });
 
-  it('covers ZooKeeper, a server down, a stuck hand-off, evictions and 5xx answers', () => {
+  it('covers ZooKeeper, a server down, a stuck hand-off, zone safety, evictions and 5xx answers', () => {
     const queried = (alert: string) => metricNamesIn(alerts().find((a) => a.alert === alert)?.expr ?? '');
     expect(queried('DistributedCacheZooKeeperNoQuorum')).to.include('dcache_zookeeper_connected');
     expect(queried('DistributedCacheTargetDown')).to.include('up');
     expect(queried('DistributedCacheHandoffStuck')).to.include('dcache_ring_members');
+    expect(queried('DistributedCacheNotZoneSafe')).to.include('dcache_ring_zone_safe');
     expect(queried('DistributedCacheEvictionsHigh')).to.include('dcache_store_evictions_total');
     expect(queried('DistributedCacheHighErrorRate')).to.include('dcache_http_requests_total');
   });

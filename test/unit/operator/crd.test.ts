@@ -56,7 +56,7 @@ describe('operator API: the DistributedCache CRD', () => {
     });
   });
 
-  it('prints servers desired and ready, clients, ZooKeeper, Ready, Replicated and Age', () => {
+  it('prints servers desired and ready, clients, ZooKeeper, Ready, Replicated, ZoneSafe and Age', () => {
     const columns = version().additionalPrinterColumns.map((c) => [c.name, c.jsonPath]);
     expect(columns).to.deep.equal([
       ['Servers', '.spec.servers.replicas'],
@@ -65,6 +65,7 @@ describe('operator API: the DistributedCache CRD', () => {
       ['ZooKeeper-Ready', '.status.zookeeper.readyReplicas'],
       ['Ready', '.status.conditions[?(@.type=="Ready")].status'],
       ['Replicated', '.status.conditions[?(@.type=="Replicated")].status'],
+      ['ZoneSafe', '.status.conditions[?(@.type=="ZoneSafe")].status'],
       ['Age', '.metadata.creationTimestamp'],
     ]);
   });
@@ -125,7 +126,7 @@ describe('operator API: types inferred from the schema', () => {
   it('keeps what the user set and fills in only what is missing', () => {
     const spec: DistributedCacheSpec = { servers: { replicas: 6 }, autoscaling: { enabled: true, maxReplicas: 20 } };
     const defaulted = applyDefaults(specSchema, spec) as DefaultedSpec;
-    expect(defaulted.servers).to.deep.equal({ replicas: 6, maxMemory: '256Mi', drainTimeoutSeconds: 30 });
+    expect(defaulted.servers).to.deep.equal({ replicas: 6, maxMemory: '256Mi', drainTimeoutSeconds: 30, placement: 'zone' });
     expect(defaulted.autoscaling).to.deep.equal(
       { enabled: true, minReplicas: 3, maxReplicas: 20, targetCPUUtilizationPercentage: 70, scaleDownStabilizationWindowSeconds: 300 },
     );

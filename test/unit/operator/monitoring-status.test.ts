@@ -37,7 +37,7 @@ describe('operator status: MonitoringReady', () => {
   });
 
   it('is left out of the status while monitoring is off', () => {
-    expect(conditionsWith(undefined).map(([type]) => type)).to.deep.equal(['Ready', 'Replicated', 'Progressing', 'Degraded']);
+    expect(conditionsWith(undefined).map(([type]) => type)).to.deep.equal(['Ready', 'Replicated', 'Progressing', 'Degraded', 'ZoneSafe']);
   });
 
   it('comes after the other conditions, and moves neither Ready nor Degraded', () => {
@@ -46,8 +46,9 @@ describe('operator status: MonitoringReady', () => {
       ['Replicated', 'True', 'AllCopies'],
       ['Progressing', 'False', 'Complete'],
       ['Degraded', 'False', 'AsExpected'],
+      ['ZoneSafe', 'False', 'PlacementSwitching'],
       ['MonitoringReady', 'False', 'PodMonitorCRDMissing'],
     ]);
-    expect(conditionsWith({ state: 'applied', podMonitor: 'demo' })[4]).to.deep.equal(['MonitoringReady', 'True', 'PodMonitorApplied']);
+    expect(conditionsWith({ state: 'applied', podMonitor: 'demo' })[5]).to.deep.equal(['MonitoringReady', 'True', 'PodMonitorApplied']);
   });
 });

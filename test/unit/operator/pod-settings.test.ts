@@ -33,6 +33,8 @@ const spread = (tier: Tier, topologyKey: string): V1TopologySpreadConstraint => 
   topologyKey,
   whenUnsatisfiable: 'ScheduleAnyway',
   labelSelector: { matchLabels: selectorOf(tier) },
+  // Servers: counted within their own pod template, so a rolling update ends even.
+  ...(tier === 'servers' ? { matchLabelKeys: ['pod-template-hash'] } : {}),
 });
 
 const TOLERATIONS: V1Toleration[] = [{ key: 'dedicated', operator: 'Equal', value: 'cache', effect: 'NoSchedule' }];
@@ -49,7 +51,7 @@ const OWN_SPREAD: V1TopologySpreadConstraint[] = [
 
 describe('operator resources: pod settings', () => {
   describe('default topology spread', () => {
-    it('spreads servers across zones and across nodes, ScheduleAnyway, selecting the servers by their selector labels', () => {
+    it('spreads servers across zones and across nodes, ScheduleAnyway, selecting the servers of the same pod template', () => {
       expect(templateOf('servers').spec?.topologySpreadConstraints).to.deep.equal([
         spread('servers', 'topology.kubernetes.io/zone'),
         spread('servers', 'kubernetes.io/hostname'),

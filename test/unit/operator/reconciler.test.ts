@@ -2,6 +2,7 @@
 // writes nothing. (The integration suite runs it against a real API server.)
 import { expect } from 'chai';
 import { pino } from 'pino';
+import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { DistributedCache, DistributedCacheSpec, DistributedCacheStatus } from '../../../operator/api/distributed-cache.js';
 import { KubeApiError } from '../../../operator/kube/api-error.js';
 import type { ClusterState, ClusterWriter, EventRecorder, EventType, PodMonitorLookup, SecretPresence } from '../../../operator/reconcile/ports.js';
@@ -26,6 +27,13 @@ class MemoryCluster implements ClusterState, ClusterWriter, SecretPresence, PodM
 
   childrenOf(cache: DistributedCache): ChildObject[] {
     return [...this.objects.values()].filter((o) => o.metadata.ownerReferences?.some((r) => r.uid === cache.metadata.uid));
+  }
+
+  /** The server pods a kubelet and the scheduler would have made (a test puts them here). */
+  serverPods: V1Pod[] = [];
+
+  serverPodsOf(_cache: DistributedCache): V1Pod[] {
+    return this.serverPods;
   }
 
   async apply(object: ChildObject): Promise<{ object: ChildObject; created: boolean }> {
@@ -102,7 +110,7 @@ class MemoryCluster implements ClusterState, ClusterWriter, SecretPresence, PodM
       const spec = object['spec'] as { replicas?: number } | undefined;
       if (object.kind !== 'Deployment' && object.kind !== 'StatefulSet') continue;
       const replicas = spec?.replicas ?? 1;
-      object['status'] = { observedGeneration: 1, replicas, readyReplicas: replicas, updatedReplicas: replicas };
+      object['status'] = { observedGeneration: 1, replicas, readyReplicas: replicas, updatedReplicas: replicas, availableReplicas: replicas };
       object.metadata.generation = 1;
     }
   }
@@ -157,7 +165,7 @@ describe('operator reconcile: one DistributedCache', () => {
     expect(cluster.events.filter((e) => e.reason === 'Created')).to.have.length(11);
     const status = cluster.cache('shop', 'demo')?.status;
     expect(status?.observedGeneration).to.equal(1);
-    expect(status?.conditions?.map((c) => [c.type, c.status])).to.deep.equal([['Ready', 'False'], ['Replicated', 'False'], ['Progressing', 'True'], ['Degraded', 'False']]);
+    expect(status?.conditions?.map((c) => [c.type, c.status])).to.deep.equal([['Ready', 'False'], ['Replicated', 'False'], ['Progressing', 'True'], ['Degraded', 'False'], ['ZoneSafe', 'False']]);
   });
 
   it('creates the cluster token Secret once, and never writes it again, even from a new operator', async () => {
@@ -392,6 +400,101 @@ describe('operator reconcile: one DistributedCache', () => {
     await reconciler.reconcile('shop/demo');
     expect(cluster.podMonitors.size).to.equal(0);
     expect(monitoringReadyOf(cluster)).to.equal(undefined);
+  });
+
+  describe('placement: servers follow spec.servers.placement once every router can', () => {
+    const deployment = (cluster: MemoryCluster, name: string) => cluster.objects.get(`Deployment/${name}`) as ChildObject & V1Deployment;
+    const serverEnv = (cluster: MemoryCluster) => deployment(cluster, 'demo-server').spec?.template.spec?.containers[0]?.env ?? [];
+    const placementOfServers = (cluster: MemoryCluster) => serverEnv(cluster).find((e) => e.name === 'PLACEMENT')?.value;
+    const zoneSafe = (cluster: MemoryCluster) => cluster.cache('shop', 'demo')?.status?.conditions?.find((c) => c.type === 'ZoneSafe');
+
+    /** What an operator of an earlier release left: servers with no PLACEMENT, ZONE or NODE_NAME, routers with no mark. */
+    function asEarlierRelease(cluster: MemoryCluster): void {
+      const server = deployment(cluster, 'demo-server').spec?.template.spec?.containers[0];
+      if (server !== undefined) server.env = server.env?.filter((e) => !['PLACEMENT', 'ZONE', 'NODE_NAME'].includes(e.name));
+      delete deployment(cluster, 'demo-client').spec?.template.metadata?.annotations?.['cache.distributed.dev/placement-aware'];
+      for (const name of ['demo-server', 'demo-client']) {
+        const object = deployment(cluster, name);
+        object.metadata.annotations = { ...object.metadata.annotations, 'cache.distributed.dev/applied-hash': 'earlier-release' };
+      }
+    }
+
+    it('gives a new cache its placement at once: no router of an earlier release can run', async () => {
+      const { cluster, reconciler } = setUp();
+      await reconciler.reconcile('shop/demo');
+      expect(placementOfServers(cluster)).to.equal('zone');
+    });
+
+    it('holds the servers of an upgraded cache at none until every router runs this release, then gives them zone, and keeps it through later router rollouts', async () => {
+      const { cluster, reconciler } = setUp();
+      await reconciler.reconcile('shop/demo');
+      asEarlierRelease(cluster);
+      cluster.allPodsReady();
+      cluster.takeWrites();
+
+      await reconciler.reconcile('shop/demo');
+      expect(cluster.takeWrites()).to.include.members(['apply Deployment/demo-server', 'apply Deployment/demo-client']);
+      expect(placementOfServers(cluster)).to.equal('none');
+      expect(deployment(cluster, 'demo-client').spec?.template.metadata?.annotations).to.include({ 'cache.distributed.dev/placement-aware': 'true' });
+      expect(zoneSafe(cluster)).to.deep.include({ status: 'False', reason: 'PlacementSwitching' });
+
+      // The Deployment controller rolls the routers: the new template seen, the one router not replaced yet.
+      const routers = deployment(cluster, 'demo-client');
+      routers.metadata.generation = 2;
+      routers.status = { observedGeneration: 2, replicas: 1, updatedReplicas: 0, availableReplicas: 1 };
+      await reconciler.reconcile('shop/demo');
+      expect(placementOfServers(cluster), 'while the old router runs').to.equal('none');
+      expect(zoneSafe(cluster)?.message).to.contain('0/1 routers run this release');
+
+      cluster.allPodsReady();
+      await reconciler.reconcile('shop/demo');
+      expect(placementOfServers(cluster), 'once every router runs this release').to.equal('zone');
+
+      // A later change rolls the routers again (TLS on): the servers stay at zone, their keys stay put.
+      cluster.setSpec({ tls: { secretName: 'shop-tls' } });
+      await reconciler.reconcile('shop/demo');
+      const rolling = deployment(cluster, 'demo-client');
+      rolling.metadata.generation = 3;
+      rolling.status = { observedGeneration: 3, replicas: 1, updatedReplicas: 0, availableReplicas: 1 };
+      await reconciler.reconcile('shop/demo');
+      expect(placementOfServers(cluster)).to.equal('zone');
+    });
+
+    it('applies a weaker placement at once, whatever the routers are doing', async () => {
+      const { cluster, reconciler } = setUp();
+      await reconciler.reconcile('shop/demo');
+      const routers = deployment(cluster, 'demo-client');
+      routers.metadata.generation = 2;
+      routers.status = { observedGeneration: 1, replicas: 1, updatedReplicas: 0, availableReplicas: 0 };
+      cluster.setSpec({ servers: { placement: 'node' } });
+      await reconciler.reconcile('shop/demo');
+      expect(placementOfServers(cluster)).to.equal('node');
+      expect(zoneSafe(cluster)).to.deep.include({ status: 'False', reason: 'PlacementNotZone' });
+    });
+
+    it('reports ZoneSafe from the server pods, and a Warning when the cluster takes it away', async () => {
+      const { cluster, reconciler } = setUp();
+      await reconciler.reconcile('shop/demo');
+      cluster.allPodsReady();
+      const pod = (name: string, zone: string): V1Pod => ({
+        metadata: { name, labels: { 'topology.kubernetes.io/zone': zone } },
+        spec: { containers: [{ name: 'server', env: [{ name: 'PLACEMENT', value: 'zone' }] }] },
+        status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+      });
+      cluster.serverPods = [pod('demo-server-a', 'eu-1a'), pod('demo-server-b', 'eu-1b'), pod('demo-server-c', 'eu-1c')];
+      await reconciler.reconcile('shop/demo');
+      expect(zoneSafe(cluster)).to.deep.include({ status: 'True', reason: 'ZoneSpread' });
+
+      cluster.events.splice(0);
+      cluster.serverPods = [pod('demo-server-a', 'eu-1a'), pod('demo-server-d', 'eu-1a'), pod('demo-server-e', 'eu-1a')];
+      await reconciler.reconcile('shop/demo');
+      expect(zoneSafe(cluster)).to.deep.include({ status: 'False', reason: 'TooFewZones' });
+      expect(cluster.events).to.deep.include({
+        type: 'Warning',
+        reason: 'TooFewZones',
+        note: 'ZoneSafe is False: ready servers are in 1 zone (eu-1a=3), fewer than the 2 copies of each key',
+      });
+    });
   });
 
   it('does nothing for a cache that is gone or being deleted', async () => {

@@ -20,8 +20,18 @@ describe('operator resources: the routers', () => {
   it('passes the settings a router reads, and none that only servers read', () => {
     const { values, fields } = envOf(container({ replicationFactor: 3 }));
     expect(values).to.deep.include({ PORT: '5000', ZK_CONNECT: 'demo-zookeeper.shop.svc:2181', CACHE_NAME: 'shop.demo', REPLICATION_FACTOR: '3', LOG_LEVEL: 'info' });
-    expect(values).to.not.have.any.keys('MAX_MEMORY', 'DRAIN_TIMEOUT', 'MAX_ENTRIES');
+    expect(values).to.not.have.any.keys('MAX_MEMORY', 'DRAIN_TIMEOUT', 'MAX_ENTRIES', 'PLACEMENT', 'ZONE', 'NODE_NAME');
     expect(fields).to.deep.equal({ POD_IP: 'status.podIP' });
+  });
+
+  it('marks its pod template as this release\'s, which follows any placement: servers wait for the mark on every router', () => {
+    expect(deployment().spec?.template.metadata?.annotations).to.include({ 'cache.distributed.dev/placement-aware': 'true' });
+    const own = deployment({ clients: { podAnnotations: { 'cache.distributed.dev/placement-aware': 'false' } } });
+    expect(own.spec?.template.metadata?.annotations?.['cache.distributed.dev/placement-aware'], 'a pod annotation cannot unmark it').to.equal('true');
+  });
+
+  it('does not change with the servers\' placement (no router rolls for it)', () => {
+    expect(deployment({ servers: { placement: 'none' } }).spec?.template).to.deep.equal(deployment().spec?.template);
   });
 
   const replicas: Array<[string, DistributedCacheSpec, number | undefined]> = [

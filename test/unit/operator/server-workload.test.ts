@@ -38,7 +38,12 @@ describe('operator resources: the cache servers', () => {
 
   it('passes the data plane its settings: the process contract of DESIGN', () => {
     const { values, fields } = envOf(container({ replicationFactor: 3, servers: { maxMemory: '1Gi', maxEntries: 5000, drainTimeoutSeconds: 45 }, logLevel: 'debug' }));
-    expect(fields).to.deep.equal({ NODE_ID: 'metadata.name', POD_IP: 'status.podIP' });
+    expect(fields).to.deep.equal({
+      NODE_ID: 'metadata.name',
+      POD_IP: 'status.podIP',
+      NODE_NAME: 'spec.nodeName',
+      ZONE: "metadata.labels['topology.kubernetes.io/zone']",
+    });
     expect(values).to.deep.include({
       PORT: '8080',
       ZK_CONNECT: 'demo-zookeeper.shop.svc:2181',
@@ -49,6 +54,38 @@ describe('operator resources: the cache servers', () => {
       DRAIN_TIMEOUT: '45s',
       LEAVE_NOTICE: '3s',
       LOG_LEVEL: 'debug',
+    });
+  });
+
+  describe('placement: where the copies of a key go', () => {
+    const placements: Array<[string, DistributedCacheSpec, string]> = [
+      ['the default, zone', {}, 'zone'],
+      ['spec.servers.placement node', { servers: { placement: 'node' } }, 'node'],
+      ['spec.servers.placement none', { servers: { placement: 'none' } }, 'none'],
+    ];
+    for (const [what, spec, expected] of placements) {
+      it(`runs PLACEMENT ${expected} for ${what}, with nothing held back`, () => {
+        expect(envOf(container(spec)).values['PLACEMENT']).to.equal(expected);
+      });
+    }
+
+    it('runs the placement the reconciler decided, which may be weaker than the spec (routers of an earlier release)', () => {
+      const held = desiredServerDeployment(contextFor({}, {}, 'none'));
+      expect(envOf(held.spec?.template.spec?.containers[0] as V1Container).values['PLACEMENT']).to.equal('none');
+    });
+
+    it('rolls the servers when the placement changes (the checksum covers it)', () => {
+      expect(checksum({ servers: { placement: 'node' } })).to.not.equal(checksum({}));
+      expect(checksum({ servers: { placement: 'none' } })).to.not.equal(checksum({ servers: { placement: 'node' } }));
+    });
+
+    it("takes its zone and node from the downward API: the pod's zone label and spec.nodeName, never a Node read", () => {
+      const env = container().env ?? [];
+      expect(env.find((e) => e.name === 'ZONE')).to.deep.equal({
+        name: 'ZONE',
+        valueFrom: { fieldRef: { fieldPath: "metadata.labels['topology.kubernetes.io/zone']" } },
+      });
+      expect(env.find((e) => e.name === 'NODE_NAME')).to.deep.equal({ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
     });
   });
 

@@ -189,7 +189,7 @@ describe('operator status: conditions from the observed workloads', () => {
       zookeeper: { readyReplicas: 1, connectString: 'demo-zookeeper.shop.svc:2181' },
       endpoint: 'http://demo-client.shop.svc:80',
     });
-    expect(s.conditions?.map((c) => c.observedGeneration)).to.deep.equal([7, 7, 7, 7]);
+    expect(s.conditions?.map((c) => c.observedGeneration)).to.deep.equal([7, 7, 7, 7, 7]);
   });
 
   it('gives an https endpoint when the routers serve TLS', () => {
