@@ -58,8 +58,8 @@ export function createApp(routes: RouteTable, metrics: DataplaneMetrics, logger:
 export function listen(app: Koa, host: string, port: number, direct?: DirectRoutes, limits = CONNECTION_LIMITS): Promise<Server> {
   const listener = direct ? direct.listener(app.callback()) : app.callback();
   // The head must be large enough for a full-size value sent the prototype's way, in the query string.
-  const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES, ...serverTimeouts(limits) }, listener);
-  guardConnections(server, limits);
+  const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES, ...serverTimeouts(limits) });
+  guardConnections(server, limits, listener);
   return bind(server, host, port);
 }
 
@@ -74,9 +74,8 @@ export function listenSecure(
 ): Promise<SecureServer> {
   const server = createSecureServer(
     { ...tls, handshakeTimeout: limits.headersTimeoutMs, maxHeaderSize: MAX_REQUEST_HEAD_BYTES, ...serverTimeouts(limits) },
-    direct ? direct.listener(app.callback()) : app.callback(),
   );
-  guardConnections(server, limits);
+  guardConnections(server, limits, direct ? direct.listener(app.callback()) : app.callback());
   return bind(server, host, port);
 }
 

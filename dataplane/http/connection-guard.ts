@@ -6,7 +6,7 @@
 // fully, within a grace, whether or not the client reads the answer or closes
 // its side. Every state a connection can be in has a deadline; the table is in
 // docs/architecture.md "The connection guard".
-import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { Server as SecureServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -21,11 +21,11 @@ export interface ConnectionLimits {
   keepAliveTimeoutMs: number;
   /** At most this many connections; past it, the one waiting longest on its client is closed (connection-slots.ts). */
   maxConnections: number;
-  /** A request in flight on which nothing moves either way for this long is closed (an answer its client does not read). */
+  /** A connection whose answer waits to be written and does not move for this long is closed (a client that does not read it). */
   stallTimeoutMs: number;
   /** After an answer to a client error, the client has this long to read it before the connection is destroyed. */
   closeGraceMs: number;
-  /** How often Node looks for requests past their timeouts; its default is 30 s, which would add up to 30 s to each. */
+  /** How often Node looks for requests past their timeouts, and the guard for stalled answers; Node's default is 30 s, which would add up to 30 s to each. */
   checkIntervalMs: number;
 }
 
@@ -43,8 +43,8 @@ export const CONNECTION_LIMITS: ConnectionLimits = {
   // ~30x the 32 connections at which a router reaches its peak rate; past that, more routers behind the
   // Service, not more connections. Bounds file descriptors and the memory of heads in flight.
   maxConnections: 1024,
-  // Longer than the longest request a router may work on (a write re-sent up to 5 times, each owner
-  // answering within 5 s, transport/server-channel.ts), so it only ever ends a stalled client.
+  // Counted only while bytes wait to be written and none of them moves: a reader that slow over any
+  // real network is not reading. A request the process works on has nothing waiting, whatever it takes.
   stallTimeoutMs: 60_000,
   // Ample to read a short answer over any real network; a half-closed socket whose client never reads
   // or closes would otherwise hold its file descriptor and its slot forever (FIN-WAIT-2 with an owner).
@@ -77,11 +77,6 @@ export function clientErrorAnswer(code: string | undefined, limits: ConnectionLi
   }
 }
 
-/** Node keeps the response in flight on its socket; an answer may be written only if none of it was. */
-function answerStarted(socket: Duplex): boolean {
-  return (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage?.headersSent === true;
-}
-
 /** Each connection's one key, the same from its TCP socket and from the TLS socket over it. */
 function endpoint(socket: Duplex): string | undefined {
   const { remoteAddress, remotePort } = socket as Socket;
@@ -107,49 +102,90 @@ function answerAndClose(socket: Duplex, answer: string, graceMs: number): void {
   socket.resume();
 }
 
+/** What Node's HTTP server keeps on a connection's socket: the answer in flight, with its request. */
+type HttpSocket = Duplex & { _httpMessage?: (ServerResponse & { req?: IncomingMessage }) | null };
+
+/** Node keeps the response in flight on its socket; an answer may be written only if none of it was. */
+function answerStarted(socket: Duplex): boolean {
+  return (socket as HttpSocket)._httpMessage?.headersSent === true;
+}
+
+/**
+ * Whether the process works on a request of the connection: one is in flight, received whole, and its
+ * answer is not stuck behind a client that does not read. Asked only when the process is full.
+ */
+function worksOn(socket: HttpSocket): boolean {
+  const response = socket._httpMessage;
+  return response?.req?.complete === true && !socket.writableNeedDrain;
+}
+
 /**
  * Bounds what connections may cost `server`: timeouts (set at its creation, serverTimeouts), a
- * stall timeout, the connection cap, and the answers to client errors.
+ * stall timeout, the connection cap, and the answers to client errors. It registers `handler` as the
+ * server's one request listener, noting each request on its way: a second listener would cost every
+ * request a copy of the listener list.
  */
-export function guardConnections(server: Server | SecureServer, limits: ConnectionLimits): void {
+export function guardConnections(server: Server | SecureServer, limits: ConnectionLimits, handler: RequestListener): void {
   // The cap is ours (connection-slots.ts): Node's own would turn every newcomer away.
   server.maxConnections = Number.POSITIVE_INFINITY;
-  server.timeout = limits.stallTimeoutMs;
-  const slots = new ConnectionSlots<Socket, IncomingMessage>(
-    limits.maxConnections,
-    (request) => !request.complete || request.socket.writableNeedDrain,
-  );
-  // A TLS server's requests come on a TLS socket over the TCP socket that holds the slot.
-  const byEndpoint = new Map<string, Socket>();
+  // Not Node's socket timeout for stalls: it re-arms a timer on every request (4% of a server's rate).
+  server.timeout = 0;
+  // A slot is held by the TCP socket; the HTTP layer works on it, or on the TLS socket over it.
+  const httpSocketOf = new WeakMap<Socket, HttpSocket>();
+  const tcpSocketOf = new WeakMap<Duplex, Socket>();
+  const slots = new ConnectionSlots<Socket>(limits.maxConnections, (tcp) => worksOn(httpSocketOf.get(tcp) ?? tcp));
+  // TLS sockets come without a public link to their TCP socket: found once per connection by the client's address.
+  const awaitingHandshake = new Map<string, Socket>();
 
   server.on('connection', (socket: Socket) => {
-    const key = endpoint(socket);
-    if (key === undefined) {
-      socket.destroy(); // reset before it was seen
-      return;
-    }
-    byEndpoint.set(key, socket);
-    socket.once('close', () => {
-      slots.closed(socket);
-      if (byEndpoint.get(key) === socket) byEndpoint.delete(key);
-    });
-    const victim = slots.admit(socket, performance.now());
+    socket.once('close', () => slots.closed(socket));
+    const victim = slots.admit(socket);
     if (victim === socket) {
       // Every other connection is being worked on: a real overload, so this one is told and closed at once.
       socket.once('finish', () => socket.destroy());
       socket.end(rawAnswer(503, `this process is at its limit of ${limits.maxConnections} connections, all busy; retry`, 'Retry-After: 1\r\n'));
-    } else {
-      victim?.destroy();
+      return;
+    }
+    victim?.destroy();
+    tcpSocketOf.set(socket, socket);
+    if ('setSecureContext' in server) {
+      const key = endpoint(socket);
+      if (key === undefined) return;
+      awaitingHandshake.set(key, socket);
+      socket.once('close', () => awaitingHandshake.get(key) === socket && awaitingHandshake.delete(key));
     }
   });
 
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    const key = endpoint(request.socket);
-    const socket = key === undefined ? undefined : byEndpoint.get(key);
-    if (socket === undefined) return;
-    slots.requestStarted(socket, request, performance.now());
-    response.once('close', () => slots.requestEnded(socket, request, performance.now()));
+  server.on('secureConnection', (tls: Duplex) => {
+    const key = endpoint(tls);
+    const tcp = key === undefined ? undefined : awaitingHandshake.get(key);
+    if (key === undefined || tcp === undefined) return;
+    awaitingHandshake.delete(key);
+    httpSocketOf.set(tcp, tls);
+    tcpSocketOf.set(tls, tcp);
   });
+
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const tcp = tcpSocketOf.get(request.socket);
+    if (tcp !== undefined) slots.requestStarted(tcp);
+    handler(request, response);
+  });
+
+  // Stalled answers: a connection with bytes waiting to be written whose count has not moved for the
+  // stall timeout is destroyed. One pass over the slots a check interval, not a timer per request.
+  const queued = new WeakMap<Socket, { bytes: number; since: number }>();
+  const sweep = setInterval(() => {
+    const now = performance.now();
+    for (const tcp of slots.connections()) {
+      const waiting = (httpSocketOf.get(tcp) ?? tcp).writableLength;
+      const seen = queued.get(tcp);
+      if (waiting === 0) queued.delete(tcp);
+      else if (seen === undefined || seen.bytes !== waiting) queued.set(tcp, { bytes: waiting, since: now });
+      else if (now - seen.since >= limits.stallTimeoutMs) tcp.destroy();
+    }
+  }, limits.checkIntervalMs);
+  sweep.unref();
+  server.once('close', () => clearInterval(sweep));
 
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (error.code === 'ECONNRESET' || !socket.writable || answerStarted(socket)) {

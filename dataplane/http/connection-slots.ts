@@ -9,75 +9,57 @@
 // read. A connection on which the process itself is working keeps its slot;
 // only when every other connection is being worked on does the newcomer go.
 // Reasons and bounds: docs/architecture.md "The connection guard".
+//
+// A request costs one counter and one map write here: what a connection is
+// doing is asked (worksOn) only when the process is full.
 
-interface Slot<R> {
-  /** Requests in flight on the connection, with when each began. */
-  readonly requests: Map<R, number>;
-  /** When the connection last had no request in flight (its accept, or its last answer). */
-  idleSince: number;
-}
-
-export class ConnectionSlots<C, R> {
-  private readonly slots = new Map<C, Slot<R>>();
+export class ConnectionSlots<C> {
+  /** Each connection's last activity (its admission, or the start of its last request), in admission order. */
+  private readonly lastActivity = new Map<C, number>();
+  /** A logical clock: only the order of activities matters. */
+  private ticks = 0;
 
   /**
-   * `waitingOnClient(request)` says whether a request in flight waits on its client (its body is
-   * still arriving, or its answer is not being read) rather than on this process.
+   * `worksOn(connection)` says whether the process is working on a request of the connection (received
+   * whole, its answer not stalled on the client), rather than waiting on its client.
    */
-  constructor(readonly capacity: number, private readonly waitingOnClient: (request: R) => boolean) {}
+  constructor(readonly capacity: number, private readonly worksOn: (connection: C) => boolean) {}
 
   get size(): number {
-    return this.slots.size;
+    return this.lastActivity.size;
   }
 
   /**
    * Takes a new connection. When that puts the process over its capacity, returns the connection to
-   * close: the one that has waited longest on its client, which is the newcomer itself only when every
-   * other connection is being worked on. The returned connection no longer holds a slot.
+   * close: of those not being worked on, the one whose last activity is oldest, which is the newcomer
+   * itself only when every other connection is being worked on. The returned connection no longer holds a slot.
    */
-  admit(connection: C, now: number): C | undefined {
-    this.slots.set(connection, { requests: new Map(), idleSince: now });
-    if (this.slots.size <= this.capacity) return undefined;
-    const victim = this.longestWaitingOnClient() ?? connection;
-    this.slots.delete(victim);
+  admit(connection: C): C | undefined {
+    this.lastActivity.set(connection, ++this.ticks);
+    if (this.lastActivity.size <= this.capacity) return undefined;
+    let victim = connection;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const [candidate, at] of this.lastActivity) {
+      if (at < oldest && (candidate === connection || !this.worksOn(candidate))) {
+        victim = candidate;
+        oldest = at;
+      }
+    }
+    this.lastActivity.delete(victim);
     return victim;
   }
 
-  requestStarted(connection: C, request: R, now: number): void {
-    this.slots.get(connection)?.requests.set(request, now);
+  /** A request began on the connection: it waits on its client from now, not from before. */
+  requestStarted(connection: C): void {
+    if (this.lastActivity.has(connection)) this.lastActivity.set(connection, ++this.ticks);
   }
 
-  requestEnded(connection: C, request: R, now: number): void {
-    const slot = this.slots.get(connection);
-    if (slot?.requests.delete(request) && slot.requests.size === 0) slot.idleSince = now;
+  /** Every connection holding a slot. */
+  connections(): IterableIterator<C> {
+    return this.lastActivity.keys();
   }
 
   closed(connection: C): void {
-    this.slots.delete(connection);
-  }
-
-  /** Since when a connection has waited on its client, or undefined while the process works on it. */
-  private waitingSince(slot: Slot<R>): number | undefined {
-    if (slot.requests.size === 0) return slot.idleSince;
-    let oldest = Number.POSITIVE_INFINITY;
-    for (const [request, startedAt] of slot.requests) {
-      if (!this.waitingOnClient(request)) return undefined;
-      oldest = Math.min(oldest, startedAt);
-    }
-    return oldest;
-  }
-
-  /** The earliest-admitted connection wins a tie, so the newcomer goes last. */
-  private longestWaitingOnClient(): C | undefined {
-    let victim: C | undefined;
-    let since = Number.POSITIVE_INFINITY;
-    for (const [connection, slot] of this.slots) {
-      const waiting = this.waitingSince(slot);
-      if (waiting !== undefined && waiting < since) {
-        victim = connection;
-        since = waiting;
-      }
-    }
-    return victim;
+    this.lastActivity.delete(connection);
   }
 }
