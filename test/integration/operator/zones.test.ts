@@ -81,7 +81,8 @@ describe('operator: zones on a real control plane', function () {
       [ZONE_LABEL, 'ScheduleAnyway', ['pod-template-hash']],
       ['kubernetes.io/hostname', 'ScheduleAnyway', ['pod-template-hash']],
     ]);
-    const routers = await admin.apps.readNamespacedDeployment({ namespace, name: `${NAME}-client` });
+    // The reconciler may apply the client Deployment a moment after the server's.
+    const routers = await waitFor('the client Deployment', () => admin.apps.readNamespacedDeployment({ namespace, name: `${NAME}-client` }).catch(() => undefined), QUICK);
     expect(routers.spec?.template.metadata?.annotations).to.include({ 'cache.distributed.dev/placement-aware': 'true' });
   });
 
