@@ -165,13 +165,18 @@ describe('operator: an upgrade from a release before placement, on a real contro
     // What an operator of an earlier release left: no PLACEMENT, ZONE or NODE_NAME, routers unmarked, all rolled out.
     await operator?.stop();
     operator = undefined;
-    const servers = await deployment('server');
-    const container = serverContainer(servers);
-    container.env = container.env?.filter((e) => !['PLACEMENT', 'ZONE', 'NODE_NAME'].includes(e.name));
-    await admin.apps.replaceNamespacedDeployment({ namespace, name: `${CACHE}-server`, body: servers });
-    const routers = await deployment('client');
-    delete routers.spec?.template.metadata?.annotations?.['cache.distributed.dev/placement-aware'];
-    await admin.apps.replaceNamespacedDeployment({ namespace, name: `${CACHE}-client`, body: routers });
+    // Read, change and replace again on a conflict: the Deployment controller writes status meanwhile.
+    await waitFor('the servers of the earlier release', async () => {
+      const servers = await deployment('server');
+      const container = serverContainer(servers);
+      container.env = container.env?.filter((e) => !['PLACEMENT', 'ZONE', 'NODE_NAME'].includes(e.name));
+      return admin.apps.replaceNamespacedDeployment({ namespace, name: `${CACHE}-server`, body: servers });
+    }, QUICK);
+    await waitFor('the routers of the earlier release', async () => {
+      const routers = await deployment('client');
+      delete routers.spec?.template.metadata?.annotations?.['cache.distributed.dev/placement-aware'];
+      return admin.apps.replaceNamespacedDeployment({ namespace, name: `${CACHE}-client`, body: routers });
+    }, QUICK);
     await rollUntil('the earlier release rolled out', async () => (await settled('server')) && (await settled('client')));
 
     await startOperator();
