@@ -71,10 +71,9 @@ export function keyspaceReport(ring: Ring, replicationFactor: number, samples = 
     if (owners.length > 0 && allIn(owners, zoneOf)) inOneZone++;
     if (owners.length > 0 && allIn(owners, nodeOf)) onOneNode++;
   }
-  const total = ring.members.length === 0 ? 1 : samples;
   return {
     shares: new Map([...counts].map(([id, count]) => [id, count / samples])),
-    inOneZone: inOneZone / total,
-    onOneNode: onOneNode / total,
+    inOneZone: inOneZone / samples,
+    onOneNode: onOneNode / samples,
   };
 }
