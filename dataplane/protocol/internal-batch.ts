@@ -13,10 +13,15 @@ export type BatchOp =
   /** Deletes with a tombstone and reports whether a live value was there. */
   | { op: 'del'; key: string; version: Version };
 
+/**
+ * A read's answer. `leaving`: the server is leaving (it answers reads, takes
+ * no writes), so a reader that still counts it as a deciding owner learns
+ * otherwise and asks the owners that take writes (docs/consistency.md, "Reads").
+ */
 export type BatchResult =
-  | { found: true; value: string; version: Version; expiresAt: number }
+  | { found: true; value: string; version: Version; expiresAt: number; leaving?: true }
   /** Absent; `version` is the delete's when a tombstone remembers one. */
-  | { found: false; version?: Version }
+  | { found: false; version?: Version; leaving?: true }
   /**
    * A write's outcome. When it did not take effect, `current` is the version
    * the key holds instead (newer, or this very write when it arrived by

@@ -2,8 +2,9 @@
 // ring. Writes are stamped with this router's clock and acknowledged once
 // every reachable owner answered and the deciding owner holds them (a write
 // that lost to a newer version is stamped anew; docs/consistency.md). Reads
-// ask the owners in ring order when membership is settled, and every
-// candidate owner (newest version wins) while it is changing.
+// answer what the deciding owner holds: asked alone when membership is
+// settled, beside every candidate owner while it is changing (the newest
+// version wins only when no deciding owner answered).
 //
 // Two kinds of process construct it: the router (router-process.ts) and an
 // application's smart client (client/), which is a router in-process
@@ -17,8 +18,8 @@ import { RETRY_AFTER_SECONDS } from '../protocol/limits.js';
 import type { Logger } from '../observability/logger.js';
 import { RingView, type RingDescription } from '../ring/ring-view.js';
 import type { ServerLinks } from '../transport/server-channels.js';
-import { compareVersions, type HybridLogicalClock, type Version } from '../version/hlc.js';
-import { newestOf, ownersBehind, type FoundResult } from './read-verdict.js';
+import type { HybridLogicalClock, Version } from '../version/hlc.js';
+import { decidingAnswer, newestOf, ownersBehind, type FoundResult } from './read-verdict.js';
 import { judgeWrite, type OwnerAnswer } from './write-verdict.js';
 
 /** Rounds of re-routing when owners turn out to be leaving. */
@@ -98,29 +99,29 @@ export class RouterBackend implements CacheBackend {
   }
 
   /**
-   * Settled ring: the owners in order until one has the key. A delete an
-   * owner remembers hides every older value a later owner may still hold
-   * (a write that lost to that delete and is being stamped anew, say). A
-   * value found past the first owner is copied to the owners before it first.
+   * Settled ring: the owners in order until one answers, and its answer is the
+   * read's. Once settled the owners are the deciding owners in order, and a
+   * deciding owner holds every acknowledged write; a newer value that only a
+   * later owner holds is a write still being decided, which may yet lose and
+   * be stamped anew after newer writes, so it is never shown
+   * (docs/consistency.md, "Reads").
    */
   private async readInOrder(key: string): Promise<string | undefined> {
     let answered = false;
     let lastError: Error | undefined;
-    let deletedAt: Version | undefined;
-    const asked: Array<{ owner: Member; result: BatchResult }> = [];
     for (const owner of this.nonEmpty(this.view.ownersOf(key))) {
       try {
         const result = await this.channels.get(owner.address).send({ op: 'get', key });
         answered = true;
         if (!('found' in result)) continue;
-        if (!result.found) {
-          if (result.version !== undefined && (deletedAt === undefined || compareVersions(result.version, deletedAt) > 0)) deletedAt = result.version;
-          asked.push({ owner, result });
-        } else if (deletedAt === undefined || compareVersions(result.version, deletedAt) > 0) {
-          this.clock.observe(result.version);
-          await this.repair(key, result, ownersBehind(asked, result));
-          return result.value;
+        // A decider this view still counts is leaving: it takes no more writes, so ask those that do.
+        if (result.leaving) {
+          this.view.markLeaving(owner.id, Date.now());
+          return this.readNewest(key);
         }
+        if (!result.found) return undefined;
+        this.clock.observe(result.version);
+        return result.value;
       } catch (error) {
         lastError = error as Error;
         this.logger.debug({ err: error, owner: owner.id }, 'owner did not answer a read; trying the next');
@@ -131,10 +132,12 @@ export class RouterBackend implements CacheBackend {
   }
 
   /**
-   * Changing ring: ask the current holders and the future owners at once.
-   * The newest version wins, and a delete (a tombstone's version) counts, so
-   * a stale copy somewhere can never bring a deleted key back. The owners
-   * that answered without the winner get it before the read returns.
+   * Changing ring: ask the current holders and the future owners at once. The
+   * first deciding owner that answered has the read's answer, for the reason
+   * readInOrder gives. With none, the newest version wins, and a delete (a
+   * tombstone's version) counts, so a stale copy somewhere can never bring a
+   * deleted key back. The owners that answered with something older get the
+   * answer before the read returns.
    */
   private async readNewest(key: string): Promise<string | undefined> {
     const owners = this.nonEmpty(this.view.readOwners(key));
@@ -146,11 +149,16 @@ export class RouterBackend implements CacheBackend {
       else lastError = outcome.reason;
     }
     if (answers.length === 0) throw unavailable(`no owner of the key answered (${(lastError as Error | undefined)?.message ?? 'unknown'})`, lastError);
-    const newest = newestOf(answers.map(({ result }) => result));
-    if (!newest) return undefined;
-    this.clock.observe(newest.version);
-    await this.repair(key, newest, ownersBehind(answers, newest));
-    return newest.value;
+    // An owner that said it is leaving, news to this view: the owners change, so ask again.
+    const now = Date.now();
+    const learned = answers.filter(({ owner, result }) => 'found' in result && result.leaving && this.view.markLeaving(owner.id, now));
+    if (learned.length > 0) return this.readNewest(key);
+    const decided = decidingAnswer(this.view.decidingOwners(key), answers);
+    const answer = decided === undefined ? newestOf(answers.map(({ result }) => result)) : decided.found ? decided : undefined;
+    if (!answer) return undefined;
+    this.clock.observe(answer.version);
+    await this.repair(key, answer, ownersBehind(answers, answer));
+    return answer.value;
   }
 
   /**

@@ -6,6 +6,7 @@ import type { VersionedStore } from '../store/versioned-store.js';
 import type { Version } from '../version/hlc.js';
 
 const STORED: BatchResult = { stored: true };
+const LEAVING = { leaving: true } as const;
 
 /** The version a write lost to; none when the write had already expired on arrival. */
 function currentVersion(store: VersionedStore, key: string): { current?: Version } {
@@ -19,8 +20,9 @@ export interface BatchTally {
 }
 
 /**
- * Runs the ops in order. A leaving server still answers reads but refuses
- * writes, so that every write lands on a member that will keep it.
+ * Runs the ops in order. A leaving server still answers reads, and says it is
+ * leaving, but refuses writes, so that every write lands on a member that
+ * will keep it.
  */
 export function applyBatch(store: VersionedStore, ops: readonly BatchOp[], tally: BatchTally, acceptsWrites = true): BatchResult[] {
   return ops.map((op): BatchResult => {
@@ -29,12 +31,13 @@ export function applyBatch(store: VersionedStore, ops: readonly BatchOp[], tally
       switch (op.op) {
         case 'get': {
           const entry = store.read(op.key);
+          const leaving = acceptsWrites ? undefined : LEAVING;
           if (!entry || entry.value === null) {
             tally.misses++;
-            return entry ? { found: false, version: entry.version } : { found: false };
+            return { found: false, ...(entry && { version: entry.version }), ...leaving };
           }
           tally.hits++;
-          return { found: true, value: entry.value, version: entry.version, expiresAt: entry.expiresAt };
+          return { found: true, value: entry.value, version: entry.version, expiresAt: entry.expiresAt, ...leaving };
         }
         case 'put':
           return store.apply(op.key, { value: op.value, version: op.version, expiresAt: op.expiresAt }) === 'stored'

@@ -22,6 +22,10 @@ const SAME_MS = 1_800_000_000_000;
 /** Three servers' stores, reached in-process: every op goes through the real batch executor. */
 class InProcessServers implements ServerLinks {
   readonly stores = new Map<string, VersionedStore>();
+  /** Servers that do not answer (their requests fail, as a connection refused would). */
+  readonly down = new Set<string>();
+  /** Servers that are leaving: they answer reads and refuse writes. */
+  readonly leaving = new Set<string>();
   /** Runs before each write reaches a store (to play a third writer). */
   beforeWrite: (store: VersionedStore, op: BatchOp) => void = () => {};
 
@@ -34,16 +38,18 @@ class InProcessServers implements ServerLinks {
     if (!store) throw new Error(`no server at ${address}`);
     return {
       send: async (op) => {
+        if (this.down.has(address)) throw new Error(`connect ECONNREFUSED ${address}`);
         if (op.op !== 'get') this.beforeWrite(store, op);
-        return applyBatch(store, [op], { hits: 0, misses: 0 })[0] as BatchResult;
+        return applyBatch(store, [op], { hits: 0, misses: 0 }, !this.leaving.has(address))[0] as BatchResult;
       },
     };
   }
 }
 
-function router(writer: string, servers: ServerLinks, members: Member[]): RouterBackend {
+/** A router whose view last changed at `changedAt`: long settled by default, or changing (now). */
+function router(writer: string, servers: ServerLinks, members: Member[], changedAt = 0): RouterBackend {
   const view = new RingView(2);
-  view.update(members, 0);
+  view.update(members, changedAt);
   const logger = createLogger('silent', { role: 'client' });
   return new RouterBackend(view, servers, new HybridLogicalClock(writer, () => SAME_MS), new DataplaneMetrics('client'), logger);
 }
@@ -89,17 +95,54 @@ describe('write order across routers', () => {
     expect(holders).to.deep.equal(['second', 'second']);
   });
 
-  it('copies a value read past the first owner to it first, so an older write on its way there cannot show through', async () => {
-    // Found by the 30 s ZooKeeper-outage history: the first owner remembered a delete, the second already
-    // had a newer write, and an older write still on its way then landed on the first owner alone.
+  it('reads what the deciding owner holds, never a newer write that only a later owner has yet', async () => {
+    // Found by a flat-out smart-client history: a write stored on the second owner lost at the first (the
+    // decider) to a newer one, was stamped anew after a later acknowledged write, and showed twice.
     const [first, second] = new Ring(members).ownersOf('k', 2).map((m) => servers.stores.get(m.address) as VersionedStore);
-    first?.delete('k', encodeVersion(SAME_MS - 3, 0, 'r-1'));
-    second?.set('k', 'newest', encodeVersion(SAME_MS - 1, 0, 'r-3'));
-    expect(await low.getMany(['k'])).to.deep.equal(['newest']);
-    expect(first?.get('k')?.value, 'the first owner holds what was read').to.equal('newest');
-    const late = first?.set('k', 'older, late', encodeVersion(SAME_MS - 2, 0, 'r-2'));
-    expect(late).to.not.equal('stored');
-    expect(await high.getMany(['k'])).to.deep.equal(['newest']);
+    first?.set('k', 'decided', encodeVersion(SAME_MS - 3, 0, 'r-1'));
+    second?.set('k', 'on its way', encodeVersion(SAME_MS - 1, 0, 'r-3'));
+    const changing = router('router-c', servers, members, Date.now());
+    expect(await changing.getMany(['k']), 'while membership changes').to.deep.equal(['decided']);
+    expect(await low.getMany(['k']), 'once settled').to.deep.equal(['decided']);
+    expect(second?.get('k')?.value, 'the later owner was not repaired backwards').to.equal('on its way');
+
+    first?.delete('k', encodeVersion(SAME_MS - 2, 0, 'r-2'));
+    expect(await changing.getMany(['k']), 'a delete the decider holds, while membership changes').to.deep.equal([undefined]);
+    expect(await low.getMany(['k']), 'a delete the decider holds, once settled').to.deep.equal([undefined]);
+  });
+
+  it('reads past a deciding owner that says it is leaving, which this view had not heard yet', async () => {
+    // A drain history: a router that had not yet heard of a drain read the leaving first owner's older copy
+    // after a write it no longer takes had been acknowledged by the others.
+    for (const changedAt of [0, Date.now()]) {
+      const key = `drained-${changedAt}`;
+      const [first, second] = new Ring(members).ownersOf(key, 2);
+      servers.leaving.clear();
+      await low.setMany([{ key, value: 'before the drain', ttlSeconds: undefined }]);
+      servers.leaving.add(first?.address as string);
+      const aware = router('router-aware', servers, members);
+      await aware.setMany([{ key, value: 'acknowledged after', ttlSeconds: undefined }]);
+      expect(servers.stores.get(second?.address as string)?.get(key)?.value).to.equal('acknowledged after');
+      const unaware = router('router-unaware', servers, members, changedAt);
+      expect(await unaware.getMany([key]), changedAt ? 'while membership changes' : 'once settled').to.deep.equal(['acknowledged after']);
+      expect(unaware.describeRing().members.find((m) => m.id === first?.id)?.state).to.equal('leaving');
+    }
+  });
+
+  it('copies what the deciding owner holds to owners behind it while membership changes', async () => {
+    const [first, second] = new Ring(members).ownersOf('k', 2).map((m) => servers.stores.get(m.address) as VersionedStore);
+    first?.set('k', 'decided', encodeVersion(SAME_MS - 1, 0, 'r-1'));
+    second?.delete('k', encodeVersion(SAME_MS - 2, 0, 'r-2'));
+    expect(await router('router-c', servers, members, Date.now()).getMany(['k'])).to.deep.equal(['decided']);
+    expect(second?.get('k')?.value).to.equal('decided');
+  });
+
+  it('reads the next owner when the deciding owner does not answer', async () => {
+    const [first, second] = new Ring(members).ownersOf('k', 2);
+    servers.stores.get(second?.address as string)?.set('k', 'kept', encodeVersion(SAME_MS - 1, 0, 'r-1'));
+    servers.down.add(first?.address as string);
+    expect(await low.getMany(['k'])).to.deep.equal(['kept']);
+    expect(await router('router-c', servers, members, Date.now()).getMany(['k'])).to.deep.equal(['kept']);
   });
 
   it('answers 503 rather than acknowledge a write that keeps losing to newer ones', async () => {
@@ -167,5 +210,19 @@ describe('batch executor', () => {
     ]);
     expect(applyBatch(store, [{ op: 'del', key: 'k', version: mine }], tally)).to.deep.equal([{ stored: false, existed: true, previous: newer, current: newer }]);
     expect(applyBatch(store, [{ op: 'put', key: 'n', value: 'v', version: mine, expiresAt: 0 }], tally)).to.deep.equal([{ stored: true }]);
+  });
+
+  it('answers reads on a leaving server and says so, and refuses its writes', () => {
+    const store = new VersionedStore({ maxBytes: 1 << 20 }, () => SAME_MS);
+    const version = encodeVersion(SAME_MS, 0, 'router-a');
+    store.set('k', 'v', version);
+    const tally = { hits: 0, misses: 0 };
+    const ops: BatchOp[] = [{ op: 'get', key: 'k' }, { op: 'get', key: 'absent' }, { op: 'del', key: 'k', version }];
+    expect(applyBatch(store, ops, tally, false)).to.deep.equal([
+      { found: true, value: 'v', version, expiresAt: 0, leaving: true },
+      { found: false, leaving: true },
+      { refused: 'leaving' },
+    ]);
+    expect(applyBatch(store, ops.slice(0, 2), tally, true)).to.deep.equal([{ found: true, value: 'v', version, expiresAt: 0 }, { found: false }]);
   });
 });
