@@ -36,9 +36,14 @@ export function ownsKey(key: string, ring: Ownership, memberId: string, replicat
  * Whether `sourceId` should send a key to a joining member that pulls from
  * every other member. Among the holders, only the first holder of the key
  * that the joiner could reach sends it, so each key crosses the network once.
- * A source that is not a holder (it is joining too) sends every key the
- * joiner owns: after ZooKeeper expired every session, all servers re-join at
- * once with their data, and a write made while only some of them were
+ * A holder that is leaving has refused writes since it began to leave and may
+ * hold an older copy (a rolling update's joiner once pulled only such a copy,
+ * and then answered reads with it), so when the first holder is leaving, the
+ * first one that still takes writes sends the key too. The leaving one still
+ * sends, as releases before this rule expect of it; the joiner keeps the
+ * newer copy. A source that is not a holder (it is joining too) sends every key
+ * the joiner owns: after ZooKeeper expired every session, all servers re-join
+ * at once with their data, and a write made while only some of them were
  * registered may exist on one joiner alone.
  */
 export function sendsOnPull(
@@ -46,8 +51,8 @@ export function sendsOnPull(
 ): boolean {
   if (!ownsKey(key, placement, requesterId, replicationFactor)) return false;
   if (!holding.has(sourceId)) return true;
-  const sender = holding.ownersOf(key, replicationFactor).find((m) => !skip.has(m.id));
-  return sender?.id === sourceId;
+  const reachable = holding.ownersOf(key, replicationFactor).filter((m) => !skip.has(m.id));
+  return reachable[0]?.id === sourceId || reachable.find((m) => m.state !== 'leaving')?.id === sourceId;
 }
 
 /**

@@ -28,23 +28,6 @@ export function newestOf(results: Iterable<BatchResult>): FoundResult | undefine
 }
 
 /**
- * What the first deciding owner that answered holds (`decidingOwners` order),
- * or undefined when none answered a read. Its answer is final: it holds every
- * acknowledged write, and a newer value elsewhere is still being decided. An
- * owner that says it is leaving takes no more writes, so it decides nothing.
- */
-export function decidingAnswer<Owner extends { id: string }>(
-  deciders: readonly { id: string }[],
-  answers: ReadonlyArray<{ owner: Owner; result: BatchResult }>,
-): Extract<BatchResult, { found: boolean }> | undefined {
-  for (const decider of deciders) {
-    const answer = answers.find(({ owner, result }) => owner.id === decider.id && 'found' in result && !result.leaving);
-    if (answer && 'found' in answer.result) return answer.result;
-  }
-  return undefined;
-}
-
-/**
  * The owners a read must copy its answer to before it returns it: those that
  * answered with no value or an older one. Once they hold it, no later read,
  * whichever owner it asks first, can return an older value (docs/consistency.md).

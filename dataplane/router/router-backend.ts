@@ -2,9 +2,8 @@
 // ring. Writes are stamped with this router's clock and acknowledged once
 // every reachable owner answered and the deciding owner holds them (a write
 // that lost to a newer version is stamped anew; docs/consistency.md). Reads
-// answer what the deciding owner holds: asked alone when membership is
-// settled, beside every candidate owner while it is changing (the newest
-// version wins only when no deciding owner answered).
+// ask the owners in ring order when membership is settled, and every
+// candidate owner (newest version wins) while it is changing.
 //
 // Two kinds of process construct it: the router (router-process.ts) and an
 // application's smart client (client/), which is a router in-process
@@ -18,9 +17,9 @@ import { RETRY_AFTER_SECONDS } from '../protocol/limits.js';
 import type { Logger } from '../observability/logger.js';
 import { RingView, type RingDescription } from '../ring/ring-view.js';
 import type { ServerLinks } from '../transport/server-channels.js';
-import type { HybridLogicalClock, Version } from '../version/hlc.js';
-import { decidingAnswer, newestOf, ownersBehind, type FoundResult } from './read-verdict.js';
-import { judgeWrite, type OwnerAnswer } from './write-verdict.js';
+import { compareVersions, type HybridLogicalClock, type Version } from '../version/hlc.js';
+import { newestOf, ownersBehind, type FoundResult } from './read-verdict.js';
+import { judgeWrite, versionLostTo, type OwnerAnswer } from './write-verdict.js';
 
 /** Rounds of re-routing when owners turn out to be leaving. */
 const MAX_REROUTES = 3;
@@ -99,29 +98,35 @@ export class RouterBackend implements CacheBackend {
   }
 
   /**
-   * Settled ring: the owners in order until one answers, and its answer is the
-   * read's. Once settled the owners are the deciding owners in order, and a
-   * deciding owner holds every acknowledged write; a newer value that only a
-   * later owner holds is a write still being decided, which may yet lose and
-   * be stamped anew after newer writes, so it is never shown
-   * (docs/consistency.md, "Reads").
+   * Settled ring: the owners in order until one has the key. A delete an
+   * owner remembers hides every older value a later owner may still hold
+   * (a write that lost to that delete and is being stamped anew, say). A
+   * value found past the first owner is copied to the owners before it first.
+   * An owner that says it is leaving (this view had not heard yet) takes no
+   * more writes: the read starts again, from the view that knows.
    */
   private async readInOrder(key: string): Promise<string | undefined> {
     let answered = false;
     let lastError: Error | undefined;
+    let deletedAt: Version | undefined;
+    const asked: Array<{ owner: Member; result: BatchResult }> = [];
     for (const owner of this.nonEmpty(this.view.ownersOf(key))) {
       try {
         const result = await this.channels.get(owner.address).send({ op: 'get', key });
         answered = true;
         if (!('found' in result)) continue;
-        // A decider this view still counts is leaving: it takes no more writes, so ask those that do.
         if (result.leaving) {
           this.view.markLeaving(owner.id, Date.now());
           return this.readNewest(key);
         }
-        if (!result.found) return undefined;
-        this.clock.observe(result.version);
-        return result.value;
+        if (!result.found) {
+          if (result.version !== undefined && (deletedAt === undefined || compareVersions(result.version, deletedAt) > 0)) deletedAt = result.version;
+          asked.push({ owner, result });
+        } else if (deletedAt === undefined || compareVersions(result.version, deletedAt) > 0) {
+          this.clock.observe(result.version);
+          await this.repair(key, result, ownersBehind(asked, result));
+          return result.value;
+        }
       } catch (error) {
         lastError = error as Error;
         this.logger.debug({ err: error, owner: owner.id }, 'owner did not answer a read; trying the next');
@@ -132,12 +137,12 @@ export class RouterBackend implements CacheBackend {
   }
 
   /**
-   * Changing ring: ask the current holders and the future owners at once. The
-   * first deciding owner that answered has the read's answer, for the reason
-   * readInOrder gives. With none, the newest version wins, and a delete (a
-   * tombstone's version) counts, so a stale copy somewhere can never bring a
-   * deleted key back. The owners that answered with something older get the
-   * answer before the read returns.
+   * Changing ring: ask the current holders and the future owners at once.
+   * The newest version wins, and a delete (a tombstone's version) counts, so
+   * a stale copy somewhere can never bring a deleted key back. The owners
+   * that answered without the winner get it before the read returns. An
+   * owner that said it is leaving, news to this view, changes the owners:
+   * the read asks again.
    */
   private async readNewest(key: string): Promise<string | undefined> {
     const owners = this.nonEmpty(this.view.readOwners(key));
@@ -149,16 +154,14 @@ export class RouterBackend implements CacheBackend {
       else lastError = outcome.reason;
     }
     if (answers.length === 0) throw unavailable(`no owner of the key answered (${(lastError as Error | undefined)?.message ?? 'unknown'})`, lastError);
-    // An owner that said it is leaving, news to this view: the owners change, so ask again.
     const now = Date.now();
     const learned = answers.filter(({ owner, result }) => 'found' in result && result.leaving && this.view.markLeaving(owner.id, now));
     if (learned.length > 0) return this.readNewest(key);
-    const decided = decidingAnswer(this.view.decidingOwners(key), answers);
-    const answer = decided === undefined ? newestOf(answers.map(({ result }) => result)) : decided.found ? decided : undefined;
-    if (!answer) return undefined;
-    this.clock.observe(answer.version);
-    await this.repair(key, answer, ownersBehind(answers, answer));
-    return answer.value;
+    const newest = newestOf(answers.map(({ result }) => result));
+    if (!newest) return undefined;
+    this.clock.observe(newest.version);
+    await this.repair(key, newest, ownersBehind(answers, newest));
+    return newest.value;
   }
 
   /**
@@ -189,8 +192,12 @@ export class RouterBackend implements CacheBackend {
   private async writeInOrder(key: string, stamp: (version: Version) => WriteOp): Promise<boolean> {
     for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
       const op = stamp(this.clock.next());
-      const answers = await this.writeToOwners(key, op);
-      const verdict = judgeWrite(op.version, answers, () => this.view.decidingOwners(key).map((m) => m.id));
+      // Chosen as the write goes out, and judged by that choice: once it has taken the write, the write is
+      // decided and visible, whatever the view becomes meanwhile (a joiner that turned serving since
+      // answered while it was still pulling).
+      const decider = this.view.decidingOwners(key)[0];
+      const answers = await this.writeToOwners(key, op, decider);
+      const verdict = judgeWrite(op.version, answers, () => (decider === undefined ? [] : [decider.id]));
       if (verdict.taken) return verdict.existed;
       this.clock.observe(verdict.newest);
       this.metrics.writeRestamps.inc();
@@ -202,15 +209,37 @@ export class RouterBackend implements CacheBackend {
   }
 
   /**
-   * Sends a write to every owner in both rings and returns the answers. An
-   * owner that cannot be reached is treated as gone (ZooKeeper will say so
-   * once its session ends); an owner that says it is leaving is re-routed
-   * around at once. At least one owner must answer.
+   * Sends a write to the key's deciding owner first, then to every other owner
+   * in both rings, and returns the answers. A write the deciding owner did not
+   * take goes nowhere else, so no owner ever holds a version that may yet be
+   * stamped again, and a read that finds a value anywhere finds a decided one
+   * (docs/consistency.md, "The deciding owner first"). An owner that cannot be
+   * reached is treated as gone (ZooKeeper will say so once its session ends);
+   * an owner that says it is leaving is re-routed around at once. At least one
+   * owner must answer.
    */
-  private async writeToOwners(key: string, op: WriteOp): Promise<OwnerAnswer[]> {
+  private async writeToOwners(key: string, op: WriteOp, decider: Member | undefined): Promise<OwnerAnswer[]> {
     const answers: OwnerAnswer[] = [];
     const tried = new Set<string>();
     let lastFailure: unknown;
+    if (decider !== undefined) {
+      tried.add(decider.id);
+      const outcome = await this.channels.get(decider.address).send(op).then(
+        (result) => ({ result }),
+        (error: unknown) => ({ error }),
+      );
+      if ('error' in outcome) {
+        lastFailure = outcome.error;
+        this.logger.warn({ err: outcome.error, owner: decider.id }, 'deciding owner unreachable for a write; sending to the others');
+      } else if ('refused' in outcome.result) {
+        this.view.markLeaving(decider.id, Date.now());
+      } else if ('error' in outcome.result) {
+        throw new OwnerRefusedError(outcome.result.status, outcome.result.error);
+      } else if ('stored' in outcome.result) {
+        answers.push({ ownerId: decider.id, result: outcome.result });
+        if (versionLostTo(outcome.result, op.version) !== undefined) return answers;
+      }
+    }
     for (let round = 0; round <= MAX_REROUTES; round++) {
       const owners = this.nonEmpty(this.view.writeOwners(key)).filter((m) => !tried.has(m.id));
       if (owners.length === 0) break;

@@ -39,6 +39,10 @@ describe('hand-off plan', () => {
       ['the second holder does not: each key crosses the network once', ['j', 'a'], ['a', 'b'], 'b', [], false],
       ['the next holder sends when the first could not be reached', ['j', 'a'], ['a', 'b'], 'b', ['a'], true],
       ['a holder the joiner skipped sends nothing', ['j', 'a'], ['a', 'b'], 'a', ['a'], false],
+      ['a holder that takes writes sends too when the first is leaving, which may hold an older copy', ['j', 'b'], ['a:leaving', 'b'], 'b', [], true],
+      ['... and the leaving first holder still sends, as earlier releases expect', ['j', 'b'], ['a:leaving', 'b'], 'a', [], true],
+      ['only the first of several holders that take writes sends', ['j', 'c'], ['a:leaving', 'b', 'c'], 'c', [], false],
+      ['only the first holder sends when every holder is leaving', ['j', 'c'], ['a:leaving', 'b:leaving'], 'b', [], false],
       ['nobody sends a key the joiner does not own', ['a', 'b'], ['a', 'b'], 'a', [], false],
       ['a source that is joining too (no holder) sends every key the joiner owns', ['j', 'x'], ['a', 'b'], 'x', [], true],
       ['... and no key the joiner does not own', ['a', 'x'], ['a', 'b'], 'x', [], false],
@@ -46,7 +50,7 @@ describe('hand-off plan', () => {
     for (const [what, placement, holding, source, skip, sends] of table) {
       it(what, () => {
         const placementRing = ownersTable({ k: placement }, members(...placement));
-        const holdingRing = ownersTable({ k: holding }, members(...holding));
+        const holdingRing = ownersTable({ k: ids(members(...holding)) }, members(...holding));
         expect(sendsOnPull('k', placementRing, holdingRing, 'j', source, new Set(skip), R)).to.equal(sends);
       });
     }

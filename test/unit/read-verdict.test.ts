@@ -2,7 +2,7 @@
 // owner answered (dataplane/router/read-verdict.ts).
 import { expect } from 'chai';
 import type { BatchResult } from '../../dataplane/protocol/internal-batch.js';
-import { decidingAnswer, newestOf, ownersBehind } from '../../dataplane/router/read-verdict.js';
+import { newestOf, ownersBehind } from '../../dataplane/router/read-verdict.js';
 import { encodeVersion } from '../../dataplane/version/hlc.js';
 
 const v = (n: number): string => encodeVersion(1_800_000_000_000 + n, 0, 'router');
@@ -45,32 +45,5 @@ describe('read repair (ownersBehind)', () => {
     ];
     expect(ownersBehind(answers.slice(0, 4), found('new', 3) as never)).to.deep.equal(['a', 'b', 'c']);
     expect(ownersBehind(answers, found('new', 3) as never), 'newer deletes and values, and refusals, are not behind').to.deep.equal(['a', 'b', 'c']);
-  });
-});
-
-describe('read verdict (decidingAnswer)', () => {
-  const at = (id: string, result: BatchResult): { owner: { id: string }; result: BatchResult } => ({ owner: { id }, result });
-  const deciders = [{ id: 'a' }, { id: 'b' }];
-
-  it("is the first deciding owner's answer, though another owner holds something newer", () => {
-    const answers = [at('c', found('newest', 9)), at('b', found('older', 2)), at('a', found('old', 1))];
-    expect(decidingAnswer(deciders, answers)).to.deep.equal(found('old', 1));
-  });
-
-  it('is a delete or an absence when the deciding owner holds one', () => {
-    expect(decidingAnswer(deciders, [at('a', deleted(3)), at('b', found('x', 4))])).to.deep.equal(deleted(3));
-    expect(decidingAnswer(deciders, [at('a', absent), at('b', found('x', 4))])).to.deep.equal(absent);
-  });
-
-  it('passes to the next deciding owner when the first did not answer a read', () => {
-    expect(decidingAnswer(deciders, [at('b', found('x', 4))])).to.deep.equal(found('x', 4));
-    expect(decidingAnswer(deciders, [at('a', { refused: 'leaving' }), at('b', found('x', 4))])).to.deep.equal(found('x', 4));
-    const leavingA = { found: true, value: 'old', version: v(1), expiresAt: 0, leaving: true } as BatchResult;
-    expect(decidingAnswer(deciders, [at('a', leavingA), at('b', found('x', 4))]), 'a says it is leaving').to.deep.equal(found('x', 4));
-  });
-
-  it('is undefined when no deciding owner answered, or there is none', () => {
-    expect(decidingAnswer(deciders, [at('c', found('x', 4))])).to.equal(undefined);
-    expect(decidingAnswer([], [at('a', found('x', 4))])).to.equal(undefined);
   });
 });
