@@ -13,7 +13,7 @@ help:
 	@echo "make bench  - the one-run benchmark (npm run bench)"
 	@echo "make install / deploy / run-operator - apply the CRD / apply the operator's manifests / run the operator locally"
 	@echo "make testenv - start a real Kubernetes control plane (etcd, apiserver, controller-manager, scheduler) to poke at with kubectl"
-	@echo "make e2e     - a real one-node cluster (kubelet, containerd, kube-proxy) in a network namespace, then test/e2e on it"
+	@echo "make e2e     - a real three-node cluster, one zone per node (kubelets, containerd, kube-proxy), in network namespaces, then test/e2e on it"
 
 # System packages (Debian's zookeeper, a JRE, openssl, curl, wrk, redis for the bench) and npm packages.
 deps: node_modules/.installed
@@ -113,8 +113,9 @@ bench: deps
 clean:
 	rm -rf dist
 
-# End to end on a real one-node cluster: hack/node.sh runs the control plane, containerd, a kubelet
-# and kube-proxy in a network namespace of its own, and test/e2e runs inside it. Binaries are built
+# End to end on a real cluster of three nodes in three zones: hack/node.sh runs the control plane in a
+# hub network namespace and containerd, a kubelet and kube-proxy per node in namespaces of their own;
+# test/e2e runs in the hub, and fails nodes with hack/node.sh kill/freeze/partition. Binaries are built
 # into ~/.cache first (minutes when cold), outside mocha. `down` runs whatever happens.
 E2E_NODE_DIR ?= .tmp/node
 e2e: build test-e2e

@@ -16,7 +16,7 @@ for tool in docker kind kubectl; do
   command -v "$tool" >/dev/null || { echo "kind-e2e: '$tool' is not on PATH" >&2; exit 1; }
 done
 
-kind create cluster --name "$CLUSTER" --wait 120s
+kind create cluster --name "$CLUSTER" --config hack/kind/three-zones.yaml --wait 180s
 [[ "${KEEP_CLUSTER:-}" == 1 ]] || trap 'kind delete cluster --name "$CLUSTER"' EXIT
 export KUBECONFIG
 KUBECONFIG="$(mktemp)"

@@ -17,7 +17,12 @@
 # listens on every address and advertises IP, so the `kubernetes` Service has
 # an endpoint that pods reach; it gets a client certificate for kubelets
 # (logs, exec); and the node lifecycle controller runs. Unset, it is the
-# loopback-only control plane described above.
+# loopback-only control plane described above. With it, for clusters whose
+# nodes the tests fail on purpose:
+#   TESTENV_NODE_MONITOR_GRACE_PERIOD=20s  how long a node may be silent
+#                                          before it is NotReady (default 50s)
+#   TESTENV_POD_EVICTION_SECONDS=30        how long pods stay on a node that is
+#                                          not ready or unreachable (default 300)
 set -euo pipefail
 
 HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -30,6 +35,8 @@ readonly STOP_TIMEOUT_SECONDS=20
 readonly SERVICE_CIDR=10.0.0.0/24
 readonly SERVICE_ACCOUNT_ISSUER=https://kubernetes.default.svc.cluster.local
 readonly NODE_IP="${TESTENV_NODE_IP:-}"
+readonly NODE_MONITOR_GRACE_PERIOD="${TESTENV_NODE_MONITOR_GRACE_PERIOD:-}"
+readonly POD_EVICTION_SECONDS="${TESTENV_POD_EVICTION_SECONDS:-}"
 
 die() { echo "testenv: error: $*" >&2; exit 1; }
 say() { echo "testenv: $*" >&2; }
@@ -179,7 +186,7 @@ make_pki() {
   chmod 700 "$PKI_DIR"
   make_ca ca "distributed-cache testenv CA"
   issue_cert ca apiserver "CN=kube-apiserver" serverAuth \
-    "DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:10.0.0.1"
+    "DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:10.0.0.1${NODE_IP:+,IP:$NODE_IP}"
   # The admin is in system:masters; the controller manager and scheduler use
   # the identities that the bootstrap RBAC policy grants their permissions to.
   issue_cert ca admin "O=system:masters,CN=admin" clientAuth
@@ -298,7 +305,13 @@ cmd_up() {
       --kubelet-client-key="$PKI_DIR/apiserver-kubelet-client.key"
       --kubelet-preferred-address-types=InternalIP)
     controllers='*'
+    if [[ -n "$POD_EVICTION_SECONDS" ]]; then
+      address_args+=(--default-not-ready-toleration-seconds="$POD_EVICTION_SECONDS"
+        --default-unreachable-toleration-seconds="$POD_EVICTION_SECONDS")
+    fi
   fi
+  local node_monitor_args=()
+  [[ -n "$NODE_MONITOR_GRACE_PERIOD" ]] && node_monitor_args=(--node-monitor-grace-period="$NODE_MONITOR_GRACE_PERIOD")
   # PodTopologyLabels (on by default since 1.35, its gate PodTopologyLabelsAdmission
   # beta) copies a node's topology.kubernetes.io/zone onto the pods bound to it,
   # where the cache servers read their ZONE; named here so that it is visibly on.
@@ -337,7 +350,7 @@ cmd_up() {
     --use-service-account-credentials=true \
     --service-account-private-key-file="$PKI_DIR/sa.key" \
     --root-ca-file="$PKI_DIR/ca.crt" \
-    --horizontal-pod-autoscaler-sync-period=5s \
+    --horizontal-pod-autoscaler-sync-period=5s "${node_monitor_args[@]}" \
     --profiling=false --v=1
   start_component kube-scheduler \
     --kubeconfig="$DIR/scheduler.kubeconfig" \

@@ -12,9 +12,11 @@ export const HOSTNAME_TOPOLOGY_KEY = 'kubernetes.io/hostname';
 export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
 
 /**
- * The spread a tier gets when its topologySpreadConstraints are left out.
- * Copies of a key go to distinct zones, so servers spread evenly across zones
- * as well as nodes. ScheduleAnyway, not DoNotSchedule: a hard zone constraint
+ * The spread a tier gets when its topologySpreadConstraints are left out:
+ * every tier across zones as well as nodes. Copies of a key go to distinct
+ * zones, so servers spread evenly over them; a ZooKeeper ensemble in one zone
+ * loses its quorum with it, and routers all in one zone leave clients none.
+ * ScheduleAnyway, not DoNotSchedule: a hard zone constraint
  * leaves pods Pending on nodes without a zone label (a one-zone or unlabelled
  * cluster), and while a zone is down it would keep replacements out of the
  * zones that remain; the ZoneSafe condition says when zones are uneven
@@ -23,8 +25,7 @@ export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
  * evenly whichever old ones the ReplicaSet controller removes.
  */
 export function defaultSpreadConstraints(cacheName: string, component: Component): V1TopologySpreadConstraint[] {
-  const keys = component === 'server' ? [ZONE_TOPOLOGY_KEY, HOSTNAME_TOPOLOGY_KEY] : [HOSTNAME_TOPOLOGY_KEY];
-  return keys.map((topologyKey) => ({
+  return [ZONE_TOPOLOGY_KEY, HOSTNAME_TOPOLOGY_KEY].map((topologyKey) => ({
     maxSkew: 1,
     topologyKey,
     whenUnsatisfiable: 'ScheduleAnyway',

@@ -62,8 +62,12 @@ export class Traffic {
     return ms === undefined ? undefined : AbortSignal.timeout(ms);
   }
 
-  private problem(text: string): void {
-    if (this.stats.firstProblems.length < 10) this.stats.firstProblems.push(text);
+  private failuresShown = 0;
+
+  /** The first few problems, for the test's output: up to 10 wrong answers, and 5 failed requests, which a dying process makes many of. */
+  private problem(text: string, failedRequest = false): void {
+    if (failedRequest && this.failuresShown++ >= 5) return;
+    if (this.stats.firstProblems.length < 15) this.stats.firstProblems.push(text);
   }
 
   private async loop(keys: string[], deadline: number, maxOps: number): Promise<void> {
@@ -75,7 +79,7 @@ export class Traffic {
         else await this.read(key);
       } catch (error) {
         this.stats.errors++;
-        this.problem(`${key}: ${(error as Error).message}`);
+        this.problem(`${key}: ${(error as Error).message}`, true);
       }
       if (this.options.pauseMs !== undefined) await sleep(this.options.pauseMs);
     }
@@ -95,7 +99,7 @@ export class Traffic {
       this.acked.set(key, value);
     } else {
       this.stats.errors++;
-      this.problem(`write ${key}: ${outcome.problem}`);
+      this.problem(`write ${key}: ${outcome.problem}`, true);
       this.acked.delete(key);
     }
   }
@@ -107,7 +111,7 @@ export class Traffic {
     if (expected === undefined) return; // uncertain key: any answer is acceptable
     if ('failed' in answer) {
       this.stats.errors++;
-      this.problem(`read ${key}: ${answer.failed}`);
+      this.problem(`read ${key}: ${answer.failed}`, true);
     } else if (!answer.found) {
       this.stats.misses++;
       this.problem(`miss ${key}`);

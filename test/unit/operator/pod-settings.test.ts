@@ -59,8 +59,11 @@ describe('operator resources: pod settings', () => {
     });
 
     for (const tier of ['clients', 'zookeeper'] as const) {
-      it(`spreads ${tier} across nodes only, as before`, () => {
-        expect(templateOf(tier).spec?.topologySpreadConstraints).to.deep.equal([spread(tier, 'kubernetes.io/hostname')]);
+      it(`spreads ${tier} across zones and across nodes, ScheduleAnyway`, () => {
+        expect(templateOf(tier).spec?.topologySpreadConstraints).to.deep.equal([
+          spread(tier, 'topology.kubernetes.io/zone'),
+          spread(tier, 'kubernetes.io/hostname'),
+        ]);
       });
     }
   });
