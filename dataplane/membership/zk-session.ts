@@ -5,11 +5,17 @@
 //
 // The client library has no read timeout: a server that accepts a connection
 // and then never answers (starting up, frozen, behind a dead link) leaves it
-// waiting forever. A watchdog probes the connection and starts a fresh client
-// (a new session) when it is stuck for longer than the session timeout.
+// waiting forever. A watchdog probes the connection and, when it is stuck for
+// a quarter of the session timeout, drops it: the library connects to another
+// ZooKeeper member and resumes the same session there, so our ephemeral nodes
+// survive the loss of the member we were talking to (as the Java client's read
+// timeout does). Only if that cannot be done does it start a fresh client (a
+// new session), and then also when nothing has connected for three session
+// timeouts, long after the old session must have expired.
 import { EventEmitter } from 'node:events';
 import zookeeper, { type Client, type Stat, type WatcherEvent, type ZkError } from 'node-zookeeper-client';
 import type { Logger } from '../observability/logger.js';
+import { dropConnection } from './zk-connection-drop.js';
 import { guardFrameParsing } from './zk-frame-guard.js';
 
 export interface ZkSessionEvents {
@@ -36,6 +42,8 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
   private watchdog: NodeJS.Timeout | undefined;
   private unhealthySince: number | undefined = Date.now();
   private probeStartedAt: number | undefined;
+  /** When the watchdog last dropped a connection (or the wait for one began). */
+  private lastDropAt: number | undefined;
 
   constructor(
     private readonly connectString: string,
@@ -60,20 +68,33 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
     this.watchdog.unref();
   }
 
-  /** How long the connection may be down or unanswered before a fresh client is started. */
+  /**
+   * How long a connection may be unanswered, or a connection attempt last,
+   * before it is dropped: a quarter of the session timeout leaves time for
+   * two more attempts before the session expires. Behind a Service address
+   * each attempt may land on the dead member again (a third of the time with
+   * three members), so two tries, not one.
+   */
   private get stuckAfterMs(): number {
-    return Math.max(3000, this.sessionTimeoutMs);
+    return Math.max(1000, Math.floor(this.sessionTimeoutMs / 4));
+  }
+
+  /** With no connection for this long, the session is surely gone: start afresh. */
+  private get abandonAfterMs(): number {
+    return Math.max(3000, 3 * this.sessionTimeoutMs);
   }
 
   private checkHealth(): void {
     const now = Date.now();
     if (!this.connected) {
       this.unhealthySince ??= now;
-      if (now - this.unhealthySince > this.stuckAfterMs) this.replaceStuckClient('no connection');
+      this.lastDropAt ??= now;
+      if (now - this.unhealthySince > this.abandonAfterMs) this.replaceStuckClient('no connection');
+      else if (now - this.lastDropAt > this.stuckAfterMs) this.dropStuckConnection('no session after connecting');
       return;
     }
     if (this.probeStartedAt !== undefined) {
-      if (now - this.probeStartedAt > this.stuckAfterMs) this.replaceStuckClient('no answer to a probe');
+      if (now - this.probeStartedAt > this.stuckAfterMs) this.dropStuckConnection('no answer to a probe');
       return;
     }
     // A cheap read proves the server still answers on this connection.
@@ -84,9 +105,21 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
     });
   }
 
+  /** Drops a stuck connection and lets the client resume its session on another member. */
+  private dropStuckConnection(reason: string): void {
+    const client = this.client;
+    this.lastDropAt = Date.now();
+    this.probeStartedAt = undefined;
+    if (!client || !dropConnection(client)) {
+      this.replaceStuckClient(reason);
+      return;
+    }
+    this.logger.warn({ reason, afterMs: this.stuckAfterMs }, 'ZooKeeper connection stuck; resuming the session on another member');
+  }
+
   private replaceStuckClient(reason: string): void {
     if (this.closed) return;
-    this.logger.warn({ reason, afterMs: this.stuckAfterMs }, 'ZooKeeper connection stuck; starting a fresh client (a new session)');
+    this.logger.warn({ reason, afterMs: this.abandonAfterMs }, 'ZooKeeper connection stuck; starting a fresh client (a new session)');
     const stuck = this.client;
     this.client = undefined;
     stuck?.removeAllListeners();
@@ -116,11 +149,13 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
     if (!guarded) this.logger.warn('cannot guard the ZooKeeper client against unreadable frames (its internals changed); one could crash this process');
     let hadSession = false;
     this.unhealthySince = Date.now();
+    this.lastDropAt = Date.now();
     this.probeStartedAt = undefined;
     client.on('connected', () => {
       if (client !== this.client) return;
       this.connected = true;
       this.unhealthySince = undefined;
+      this.lastDropAt = undefined;
       if (!hadSession) {
         hadSession = true;
         this.logger.info({ sessionId: client.getSessionId().toString('hex') }, 'ZooKeeper session established');
@@ -133,7 +168,8 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
     client.on('disconnected', () => {
       if (client !== this.client) return;
       this.connected = false;
-      this.unhealthySince = Date.now();
+      this.unhealthySince ??= Date.now();
+      this.lastDropAt = Date.now();
       this.probeStartedAt = undefined;
       this.logger.warn('ZooKeeper connection lost; keeping the last known state');
       this.emit('disconnected');

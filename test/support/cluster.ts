@@ -1,5 +1,6 @@
-// A whole local cache for integration tests: one real ZooKeeper, N real
-// servers and a real client (router), each a separate process on loopback.
+// A whole local cache for integration tests: a real ZooKeeper (one member, or
+// an ensemble), N real servers and a real client (router), each a separate
+// process on loopback.
 import { randomBytes } from 'node:crypto';
 import type { RingDescription } from '../../dataplane/ring/ring-view.js';
 import { DataplaneProcess } from './dataplane-process.js';
@@ -11,15 +12,28 @@ export class LocalCluster {
   readonly clients: DataplaneProcess[] = [];
   private nextServer = 1;
 
-  private constructor(readonly zookeeper: ZooKeeperServer, readonly cacheName: string, readonly env: Record<string, string>) {}
+  private constructor(readonly zookeepers: ZooKeeperServer[], readonly cacheName: string, readonly env: Record<string, string>) {}
+
+  /** The first (or only) ZooKeeper member. */
+  get zookeeper(): ZooKeeperServer {
+    return this.zookeepers[0] as ZooKeeperServer;
+  }
+
+  /** Every member, as the processes are given them. */
+  get zkConnect(): string {
+    return this.zookeepers.map((z) => z.connectString).join(',');
+  }
 
   /**
    * Starts ZooKeeper, `servers` servers and one client, and waits until the client sees them all.
    * `main`: the entry point they run, when not this checkout's (an earlier release's, previous-release.ts).
+   * `zookeeperMembers`: more than 1 runs an ensemble.
    */
-  static async start({ servers = 3, env = {}, main }: { servers?: number; env?: Record<string, string>; main?: string } = {}): Promise<LocalCluster> {
-    const zookeeper = await ZooKeeperServer.start();
-    const cluster = new LocalCluster(zookeeper, `it-${randomBytes(4).toString('hex')}`, env);
+  static async start(
+    { servers = 3, env = {}, main, zookeeperMembers = 1 }: { servers?: number; env?: Record<string, string>; main?: string; zookeeperMembers?: number } = {},
+  ): Promise<LocalCluster> {
+    const zookeepers = zookeeperMembers > 1 ? await ZooKeeperServer.startEnsemble(zookeeperMembers) : [await ZooKeeperServer.start()];
+    const cluster = new LocalCluster(zookeepers, `it-${randomBytes(4).toString('hex')}`, env);
     try {
       await Promise.all(Array.from({ length: servers }, () => cluster.addServer({}, { main })));
       await cluster.addClient({}, { main });
@@ -42,7 +56,7 @@ export class LocalCluster {
   /** `main`: another entry point than this checkout's, e.g. an earlier release's (DataplaneOptions.main). */
   async addServer(env: Record<string, string> = {}, { main }: { main?: string } = {}): Promise<DataplaneProcess> {
     const server = await DataplaneProcess.start({
-      role: 'server', zkConnect: this.zookeeper.connectString, cacheName: this.cacheName,
+      role: 'server', zkConnect: this.zkConnect, cacheName: this.cacheName,
       nodeId: `server-${this.nextServer++}`, env: { ...this.env, ...env }, main,
     });
     this.servers.push(server);
@@ -51,7 +65,7 @@ export class LocalCluster {
 
   async addClient(env: Record<string, string> = {}, { main }: { main?: string } = {}): Promise<DataplaneProcess> {
     const client = await DataplaneProcess.start(
-      { role: 'client', zkConnect: this.zookeeper.connectString, cacheName: this.cacheName, env: { ...this.env, ...env }, main },
+      { role: 'client', zkConnect: this.zkConnect, cacheName: this.cacheName, env: { ...this.env, ...env }, main },
       { waitReady: false },
     );
     this.clients.push(client);
@@ -75,6 +89,6 @@ export class LocalCluster {
   async stop(): Promise<void> {
     await Promise.all(this.clients.map((c) => c.kill()));
     await Promise.all(this.servers.map((s) => s.kill()));
-    await this.zookeeper.destroy();
+    await Promise.all(this.zookeepers.map((z) => z.destroy()));
   }
 }

@@ -31,11 +31,30 @@ export class ZooKeeperServer {
 
   private constructor(readonly port: number, readonly dir: string) {}
 
+  /**
+   * An ensemble of `size` members on loopback, each a JVM of its own. Short
+   * ticks make a lost leader re-elected within a second or two.
+   */
+  static async startEnsemble(size: number): Promise<ZooKeeperServer[]> {
+    const ports = await Promise.all(Array.from({ length: size }, async () => ({ quorum: await freePort(), election: await freePort() })));
+    const peers = ports.map((p, i) => `server.${i + 1}=127.0.0.1:${p.quorum}:${p.election}`);
+    // Started together: none serves before a quorum is up.
+    const started = await Promise.allSettled(ports.map((_, i) => ZooKeeperServer.start({ id: i + 1, peers })));
+    const members = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await Promise.all(members.map((m) => m.destroy()));
+      throw failed.reason;
+    }
+    return members;
+  }
+
   get connectString(): string {
     return `127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<ZooKeeperServer> {
+  /** One ZooKeeper on its own, or (`member`) one member of an ensemble. */
+  static async start(member?: { id: number; peers: string[] }): Promise<ZooKeeperServer> {
     if (!existsSync(ZOOKEEPER_JAR)) {
       throw new Error(`ZooKeeper is not installed (${ZOOKEEPER_JAR} is missing): run \`make test\`, which installs Debian's zookeeper package`);
     }
@@ -51,7 +70,9 @@ export class ZooKeeperServer {
       '4lw.commands.whitelist=ruok,srvr',
       'maxClientCnxns=0',
       'minSessionTimeout=500',
+      ...(member ? ['initLimit=20', 'syncLimit=4', ...member.peers] : []),
     ].join('\n'));
+    if (member) writeFileSync(join(dir, 'data', 'myid'), `${member.id}\n`);
     await server.startProcess();
     return server;
   }

@@ -1,6 +1,8 @@
 // kubectl as a user runs it, for the end-to-end suite: whatever cluster
 // KUBECONFIG names (the node of hack/node.sh, or kind).
 import { execFile, spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { waitFor } from '../../support/wait.js';
 
@@ -75,4 +77,20 @@ export async function portForward(namespace: string, target: string, port: numbe
     child.on('exit', (code) => fail(new Error(`kubectl port-forward ${target} exited (${code}): ${seen}`)));
   });
   return { port: local, stop: () => child.kill() };
+}
+
+/**
+ * Saves every container log of a namespace's pods (and of their previous
+ * containers) under `dir`, for a failed scenario to be read after the
+ * namespace is gone. Best effort: a pod on a dead node has no log to give.
+ */
+export async function savePodLogs(namespace: string, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const pods = (await kubectl(['-n', namespace, 'get', 'pods', '-o', 'jsonpath={.items[*].metadata.name}'])).trim().split(/\s+/).filter((p) => p !== '');
+  await Promise.all(pods.map(async (pod) => {
+    for (const previous of [false, true]) {
+      const log = await kubectl(['-n', namespace, 'logs', pod, '--all-containers', `--previous=${previous}`]).catch(() => '');
+      if (log !== '') await writeFile(join(dir, `${pod}${previous ? '.previous' : ''}.log`), log);
+    }
+  }));
 }

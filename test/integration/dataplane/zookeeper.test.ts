@@ -1,5 +1,6 @@
 // ZooKeeper outages: routers keep serving from the last ring they knew, and a
 // server whose session expired registers again.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { LocalCluster } from '../../support/cluster.js';
 import { call } from '../../support/http.js';
@@ -42,6 +43,42 @@ describe('ZooKeeper outages', function () {
     const after = await verifyAll(cluster.client.url, acked);
     expect(after.misses).to.deep.equal([]);
     expect(after.stale).to.deep.equal([]);
+  });
+
+  it('keeps every session when the ZooKeeper member a process talks to freezes (an ensemble of 3)', async function () {
+    this.timeout(120_000);
+    await cluster.stop();
+    // 6 s sessions: the watchdog gives a member 1.5 s to answer, then the session moves on.
+    cluster = await LocalCluster.start({ servers: 3, zookeeperMembers: 3, env: { ZK_SESSION_TIMEOUT: '6s' } });
+    const acked = await seedKeys(cluster.client.url, 1000);
+    const before = await cluster.ring();
+    const traffic = new Traffic(() => cluster.client.url, acked, { workers: 4 }).start();
+
+    // Each member in turn is frozen for longer than a session: a member on a dead node answers
+    // nothing and refuses nothing. Every process was talking to one of them.
+    for (const member of cluster.zookeepers) {
+      member.pause();
+      await sleep(9_000);
+      member.resume();
+      await cluster.waitForMembers(3);
+    }
+    const stats = await traffic.stop();
+
+    const processes = [...cluster.servers, cluster.client];
+    const moved = processes.filter((p) => p.logTail(2000).includes('resuming the session on another member'));
+    console.log(`      ${moved.length} of ${processes.length} processes moved their session to another member; ` +
+      `${stats.reads} reads, ${stats.writes} writes, ${stats.misses} misses, ${stats.stale} stale, ${stats.errors} errors`);
+    for (const process of processes) {
+      const sessions = process.logTail(2000).match(/ZooKeeper session established/g) ?? [];
+      expect(sessions, `sessions of ${process.options.nodeId ?? 'the router'}`).to.have.length(1);
+    }
+    expect(moved.length, 'processes that lost their member').to.be.greaterThan(0);
+    const after = await cluster.ring();
+    expect(after.members, 'no server left the ring').to.deep.equal(before.members);
+    expect(after.epoch, 'the ring never changed').to.equal(before.epoch);
+    expect(stats, stats.firstProblems.join('\n')).to.include({ misses: 0, stale: 0, errors: 0 });
+    const check = await verifyAll(cluster.client.url, acked);
+    expect([check.misses, check.stale]).to.deep.equal([[], []]);
   });
 
   it('registers a server again after its session expires', async () => {
