@@ -16,8 +16,8 @@ describe('operator: restarts and leader election', function () {
   let kubeconfig: string;
   const running: OperatorProcess[] = [];
 
-  const start = async (name: string): Promise<OperatorProcess> => {
-    const operator = await OperatorProcess.start({ kubeconfig, name, env: { DATAPLANE_IMAGE: 'registry.invalid/distributed-cache:it' } });
+  const start = async (name: string, env: Record<string, string> = {}): Promise<OperatorProcess> => {
+    const operator = await OperatorProcess.start({ kubeconfig, name, env: { DATAPLANE_IMAGE: 'registry.invalid/distributed-cache:it', ...env } });
     running.push(operator);
     return operator;
   };
@@ -78,7 +78,8 @@ describe('operator: restarts and leader election', function () {
 
   it('writes nothing after a restart when nothing changed', async function () {
     const NAME = 'steady';
-    const first = await start('first');
+    // Only this namespace: caches of other test files, in namespaces still terminating, would count too.
+    const first = await start('first', { WATCH_NAMESPACE: namespace });
     await first.waitLeading();
     // Quantities the API server rewrites (0.5 -> 500m, 1024Mi -> 1Gi) must not look like drift.
     await admin.createCache(namespace, NAME, { zookeeper: { replicas: 3 }, servers: { resources: { requests: { cpu: '0.5', memory: '1024Mi' } } } });
@@ -100,7 +101,7 @@ describe('operator: restarts and leader election', function () {
       return settled ? now : undefined;
     }, { timeoutMs: 20_000, intervalMs: 1_000 });
     expect(Object.keys(before)).to.have.length(13);
-    const second = await start('second');
+    const second = await start('second', { WATCH_NAMESPACE: namespace });
     await second.waitLeading();
     // It has looked at the cache once it reconciled it and its queue is empty.
     await waitFor('the new operator to reconcile the cache', async () =>
