@@ -9,6 +9,8 @@ import { isZkError, ZkCodes, type ZkSession } from './zk-session.js';
 
 export interface MemberWatcherEvents {
   members: [Member[]];
+  /** A read of the members completed, changed or not; it began at `startedAt` (ms). */
+  read: [startedAt: number];
 }
 
 export class MemberWatcher extends EventEmitter<MemberWatcherEvents> {
@@ -43,12 +45,14 @@ export class MemberWatcher extends EventEmitter<MemberWatcherEvents> {
       return;
     }
     this.reading = true;
+    const startedAt = Date.now();
     this.readMembers()
       .then((members) => {
         if (!this.stopped && !sameMembers(members, this.current)) {
           this.current = members;
           this.emit('members', members);
         }
+        if (!this.stopped) this.emit('read', startedAt);
       })
       .catch((error: unknown) => {
         // The view stays as it was; the next connect or watch event reads again.

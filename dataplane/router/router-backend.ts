@@ -61,9 +61,18 @@ export class RouterBackend implements CacheBackend {
     private readonly clock: HybridLogicalClock,
     private readonly metrics: RoutingCounters,
     private readonly logger: Logger,
+    /** Refuses work while the view may be old (a router that was stopped: membership/stall-fence.ts). */
+    private readonly fence?: { fencedReason(): string | undefined },
   ) {}
 
+  /** A 503 while the fence holds: a view that may be old must decide no read or write. */
+  private assertViewUsable(): void {
+    const reason = this.fence?.fencedReason();
+    if (reason !== undefined) throw new ServiceUnavailableError(reason, RETRY_AFTER_SECONDS);
+  }
+
   async getMany(keys: readonly string[]): Promise<Array<string | undefined>> {
+    this.assertViewUsable();
     const settled = this.view.isSettled(Date.now());
     const values = await Promise.all(keys.map((key) => (settled ? this.readInOrder(key) : this.readNewest(key))));
     for (const value of values) (value === undefined ? this.metrics.misses : this.metrics.hits).inc();
@@ -71,6 +80,7 @@ export class RouterBackend implements CacheBackend {
   }
 
   async setMany(writes: readonly WriteRequest[]): Promise<void> {
+    this.assertViewUsable();
     const now = Date.now();
     await Promise.all(
       writes.map(({ key, value, ttlSeconds }) => {
@@ -81,6 +91,7 @@ export class RouterBackend implements CacheBackend {
   }
 
   async delete(key: string): Promise<boolean> {
+    this.assertViewUsable();
     return this.writeInOrder(key, (version) => ({ op: 'del', key, version }));
   }
 

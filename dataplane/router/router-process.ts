@@ -5,6 +5,7 @@ import type { DataplaneConfig } from '../config/settings.js';
 import { closeServer, createApp, listen, listenSecure } from '../http/app.js';
 import { MemberWatcher } from '../membership/member-watcher.js';
 import { RingFollower } from '../membership/ring-follower.js';
+import { StallFence, stallThresholdMs } from '../membership/stall-fence.js';
 import { reportConnection, ZkSession } from '../membership/zk-session.js';
 import type { Logger } from '../observability/logger.js';
 import { DataplaneMetrics } from '../observability/metrics.js';
@@ -60,9 +61,11 @@ export async function startRouter(
   reportConnection(session, metrics.zookeeperConnected);
   const watcher = new MemberWatcher(session, config.cacheName, logger);
   const follower = new RingFollower(watcher, { view, channels, metrics, logger });
+  const fence = new StallFence(stallThresholdMs(config.zkSessionTimeoutMs), () => watcher.refresh(), logger);
+  watcher.on('read', (startedAt) => fence.confirmed(startedAt));
 
-  const backend = new RouterBackend(view, channels, clock, metrics, logger);
-  const notReadyReason = (): string | undefined => (backend.isReady() ? undefined : 'no cache server in the ring');
+  const backend = new RouterBackend(view, channels, clock, metrics, logger, fence);
+  const notReadyReason = (): string | undefined => fence.fencedReason() ?? (backend.isReady() ? undefined : 'no cache server in the ring');
   const guard = clientCredential === undefined ? undefined : clientAuthGuard(clientCredential, metrics.clientAuthFailures);
   const routes = routerRoutes(backend, { notReadyReason }, metrics);
   const app = createApp(routes, metrics, logger, guard);
@@ -74,9 +77,11 @@ export async function startRouter(
     'client listening',
   );
   session.start();
+  fence.start();
 
   return {
     async shutdown() {
+      fence.stop();
       follower.stop();
       await closeServer(server, ROUTER_DRAIN_MS);
       watcher.stop();

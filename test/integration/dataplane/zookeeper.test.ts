@@ -81,6 +81,26 @@ describe('ZooKeeper outages', function () {
     expect([check.misses, check.stale]).to.deep.equal([[], []]);
   });
 
+  it('a router stopped longer than the stall limit answers 503 until ZooKeeper confirms its ring, then serves', async () => {
+    const acked = await seedKeys(cluster.client.url, 100);
+    const [key, value] = [...acked][0] as [string, string];
+    const router = cluster.client;
+    router.pause();
+    // Asked while it is stopped: the request waits in its socket and is the first thing it sees on waking.
+    const asked = fetch(`${router.url}/api/get/${encodeURIComponent(key)}`);
+    await sleep(3000); // past the 2 s limit (half of a 2 s session, at least 2 s)
+    router.resume();
+    const first = await asked;
+    const body = (await first.json()) as { error: string };
+    expect(first.status, 'the first answer after waking').to.equal(503);
+    expect(body.error).to.match(/stopped for a while/);
+    expect(first.headers.get('retry-after')).to.equal('1');
+    await waitFor('the router to serve again', async () => (await call(`${router.url}/api/get/${encodeURIComponent(key)}`)).status === 200,
+      { timeoutMs: 10_000, intervalMs: 100 });
+    expect((await call(`${router.url}/api/get/${encodeURIComponent(key)}`)).text).to.equal(value);
+    expect(router.logTail(50)).to.contain('view of the ring confirmed by ZooKeeper after a stall');
+  });
+
   it('registers a server again after its session expires', async () => {
     const acked = await seedKeys(cluster.client.url, 300);
     const paused = cluster.servers[1]!;
