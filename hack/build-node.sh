@@ -6,12 +6,13 @@
 #   bin/        kubelet, kube-proxy (hack/node/k8s: the control plane's
 #               Kubernetes release), containerd, containerd-shim-runc-v2, ctr
 #               (hack/node/containerd), pause (hack/node/pause), coredns
-#               (hack/node/coredns), metrics-server (hack/node/metrics-server)
+#               (hack/node/coredns), metrics-server (hack/node/metrics-server),
+#               kube-router (hack/node/kube-router: NetworkPolicy enforcement only)
 #   bin/cni/    bridge, host-local, loopback, portmap (hack/node/cni)
 #   images/     pause.tar and busybox.tar: OCI layouts for `ctr images import`,
 #               and pause.ref, busybox.ref: the image names they carry
 #
-# runc, iptables and busybox-static come from Debian and are installed here
+# runc, iptables, ipset (kube-router's) and busybox-static come from Debian and are installed here
 # when missing.
 #
 # Usage:
@@ -25,8 +26,8 @@ set -euo pipefail
 HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly HACK_DIR NODE_DIR="$HACK_DIR/node"
 readonly CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/distributed-cache/node"
-readonly MODULES=(k8s containerd cni coredns metrics-server pause)
-readonly DEBIAN_PACKAGES=(runc iptables busybox-static)
+readonly MODULES=(k8s containerd cni coredns metrics-server kube-router pause)
+readonly DEBIAN_PACKAGES=(runc iptables ipset busybox-static)
 # The names pods and containerd use for the two local images.
 readonly PAUSE_IMAGE=distributed-cache.invalid/pause:1.0
 readonly BUSYBOX_REPOSITORY=distributed-cache.invalid/busybox
@@ -50,7 +51,9 @@ CNI_VERSION="$(module_version cni github.com/containernetworking/plugins)" \
   || die "cannot resolve the CNI plugins in $NODE_DIR/cni/go.mod"
 METRICS_SERVER_VERSION="$(module_version metrics-server sigs.k8s.io/metrics-server)" \
   || die "cannot resolve metrics-server in $NODE_DIR/metrics-server/go.mod"
-readonly K8S_VERSION CONTAINERD_VERSION CNI_VERSION METRICS_SERVER_VERSION
+KUBE_ROUTER_VERSION="$(module_version kube-router github.com/cloudnativelabs/kube-router/v2)" \
+  || die "cannot resolve kube-router in $NODE_DIR/kube-router/go.mod"
+readonly K8S_VERSION CONTAINERD_VERSION CNI_VERSION METRICS_SERVER_VERSION KUBE_ROUTER_VERSION
 # The kubelet must match the control plane it registers with.
 CONTROL_PLANE_K8S="$(cd "$HACK_DIR/k8s" && go list -m -f '{{.Version}}' k8s.io/kubernetes)"
 [[ "$K8S_VERSION" == "$CONTROL_PLANE_K8S" ]] \
@@ -80,6 +83,7 @@ readonly PAUSE_LDFLAGS="-s -w"
 readonly COREDNS_LDFLAGS="-s -w"
 # metrics-server reports client-go's version as its own (its Makefile does the same).
 readonly METRICS_SERVER_LDFLAGS="-s -w -X k8s.io/client-go/pkg/version.gitVersion=$METRICS_SERVER_VERSION"
+readonly KUBE_ROUTER_LDFLAGS="-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER_VERSION"
 
 recipe() {
   echo "k8s tags=$K8S_TAGS ldflags=$K8S_LDFLAGS"
@@ -87,6 +91,7 @@ recipe() {
   echo "cni ldflags=$CNI_LDFLAGS"
   echo "coredns ldflags=$COREDNS_LDFLAGS"
   echo "metrics-server ldflags=$METRICS_SERVER_LDFLAGS"
+  echo "kube-router ldflags=$KUBE_ROUTER_LDFLAGS"
   echo "pause ldflags=$PAUSE_LDFLAGS image=$PAUSE_IMAGE busybox=$BUSYBOX_REPOSITORY"
 }
 
@@ -146,6 +151,7 @@ readonly COMPONENTS=(
   "pause pause . $BIN_DIR PAUSE -"
   "coredns coredns github.com/coredns/coredns $BIN_DIR COREDNS -"
   "metrics-server metrics-server sigs.k8s.io/metrics-server/cmd/metrics-server $BIN_DIR METRICS_SERVER -"
+  "kube-router kube-router github.com/cloudnativelabs/kube-router/v2/cmd/kube-router $BIN_DIR KUBE_ROUTER -"
   "kube-proxy k8s k8s.io/kubernetes/cmd/kube-proxy $BIN_DIR K8S $K8S_TAGS"
   "kubelet k8s k8s.io/kubernetes/cmd/kubelet $BIN_DIR K8S $K8S_TAGS"
 )
@@ -233,7 +239,7 @@ pack_image() {
   say "  image $name: packed in $((SECONDS - started))s ($(du -h "$IMAGE_DIR/$name.tar" | cut -f1))"
 }
 
-say "building the node for Kubernetes $K8S_VERSION, containerd $CONTAINERD_VERSION, CNI plugins $CNI_VERSION, metrics-server $METRICS_SERVER_VERSION with $(go version | cut -d' ' -f3) into $KEY_DIR"
+say "building the node for Kubernetes $K8S_VERSION, containerd $CONTAINERD_VERSION, CNI plugins $CNI_VERSION, metrics-server $METRICS_SERVER_VERSION, kube-router $KUBE_ROUTER_VERSION with $(go version | cut -d' ' -f3) into $KEY_DIR"
 total_started=$SECONDS
 # One at a time: each `go build` already uses every core.
 for entry in "${COMPONENTS[@]}"; do

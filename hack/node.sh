@@ -2,8 +2,8 @@
 # A real Kubernetes cluster of several nodes, one per zone, with no Docker:
 # the control plane of hack/testenv.sh, CoreDNS and metrics-server in a hub
 # network namespace, and per node containerd, runc, the CNI plugins, a
-# kubelet and kube-proxy (built by hack/build-node.sh) in a network and mount
-# namespace of its own. See hack/node/README.md.
+# kubelet, kube-proxy and kube-router (NetworkPolicy; built by
+# hack/build-node.sh) in a network and mount namespace of its own. See hack/node/README.md.
 #
 # Usage (as root):
 #   hack/node.sh up DIR [N]          start it with N nodes (default 3, at most 6):
@@ -35,7 +35,7 @@ readonly HACK_DIR
 # Stop orders; start orders are the reverse. The control plane is stopped by
 # hack/testenv.sh down.
 readonly HUB_COMPONENTS=(metrics-server coredns kube-proxy)
-readonly NODE_COMPONENTS=(kube-proxy kubelet containerd)
+readonly NODE_COMPONENTS=(kube-router kube-proxy kubelet containerd)
 # The global (not per network namespace) settings the kubelet rewrites at
 # start, and the inotify instances every kubelet and containerd take:
 # recorded by up, restored by down.

@@ -18,6 +18,8 @@ readonly SERVICE_CIDR=10.0.0.0/24
 readonly ZONE_LABEL=topology.kubernetes.io/zone
 # metrics-server's secure port on the hub IP (its usual container port).
 readonly METRICS_SERVER_PORT=4443
+# kube-router's /healthz on a node's loopback (its default port).
+readonly KUBE_ROUTER_HEALTH_PORT=20244
 readonly STOP_TIMEOUT_SECONDS=20
 
 die() { echo "node: error: $*" >&2; exit 1; }

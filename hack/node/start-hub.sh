@@ -44,6 +44,8 @@ kubectl apply -f - >/dev/null <<SC
  "provisioner": "kubernetes.io/no-provisioner", "volumeBindingMode": "WaitForFirstConsumer", "reclaimPolicy": "Retain"}
 SC
 
+kubectl apply -f "$ETC/kube-router-rbac.yaml" >/dev/null
+
 start_component kube-proxy "$NODE_BIN/kube-proxy" --config="$ETC/kube-proxy.yaml" --v=1
 wait_until kube-proxy "the hub's kube-proxy live with its Service rules" kube_proxy_synced livez
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts one node of the cluster: containerd (with the base images), the
-# kubelet and kube-proxy. hack/node.sh up runs this inside the node's network
+# kubelet, kube-proxy and kube-router (NetworkPolicy only). hack/node.sh up runs this inside the node's network
 # namespace and a private mount namespace, once the hub is up; everything
 # started here inherits both, and outlives this script.
 #
@@ -72,6 +72,17 @@ wait_until kubelet "node $NODE_NAME Ready" node_ready
 
 start_component kube-proxy "$NODE_BIN/kube-proxy" --config="$ETC/kube-proxy.yaml" --v=1
 wait_until kube-proxy "kube-proxy on $NODE_NAME healthy with its Service rules" kube_proxy_synced
+
+# NetworkPolicy, enforced in this node's iptables (ipset for the peers). Pods
+# on one node talk across cni0, a bridge: its frames pass iptables only with
+# bridge-nf-call-iptables, set here rather than trusted to the default.
+sysctl -qw net.bridge.bridge-nf-call-iptables=1
+start_component kube-router "$NODE_BIN/kube-router" \
+  --run-firewall=true --run-router=false --run-service-proxy=false \
+  --kubeconfig="$ETC/kube-router.kubeconfig" --hostname-override="$NODE_NAME" \
+  --service-cluster-ip-range="$SERVICE_CIDR" --health-addr=127.0.0.1 --health-port="$KUBE_ROUTER_HEALTH_PORT" --v=1
+wait_until kube-router "kube-router enforcing NetworkPolicy on $NODE_NAME" \
+  curl -fsS "http://127.0.0.1:$KUBE_ROUTER_HEALTH_PORT/healthz"
 
 # hostPath PersistentVolumes for this node's pods (ZooKeeper's data), made
 # here because the paths live in this node's mount namespace, and tied to

@@ -2,7 +2,7 @@
 # Writes the hub's configuration under DIR/hub/etc: certificates and
 # kubeconfigs for metrics-server and the hub's kube-proxy (signed by the CA
 # that hack/testenv.sh made in DIR/pki), the CoreDNS and kube-proxy configs,
-# and the API objects that register metrics-server. Run by
+# the API objects that register metrics-server, and the nodes' kube-router RBAC. Run by
 # hack/node/start-hub.sh once the control plane is up.
 #
 # Usage: hack/node/write-hub-config.sh DIR
@@ -54,6 +54,37 @@ EOF
 # for the processes there (the tests, the API server dialling metrics-server).
 write_kube_proxy_config "$HUB_NAME" "$HUB_IP"
 
+
+# kube-router (firewall only, one per node, start-node.sh) enforces
+# NetworkPolicy. Its informers list and watch these whatever mode it runs in,
+# and it reads its own Node; it writes nothing.
+cat >"$ETC/kube-router-rbac.yaml" <<'EOF'
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: dcache:kube-router
+rules:
+- apiGroups: [""]
+  resources: [nodes]
+  verbs: [get, list, watch]
+- apiGroups: [""]
+  resources: [pods, namespaces, services]
+  verbs: [list, watch]
+- apiGroups: [discovery.k8s.io]
+  resources: [endpointslices]
+  verbs: [list, watch]
+- apiGroups: [networking.k8s.io]
+  resources: [networkpolicies]
+  verbs: [list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: dcache:kube-router
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: dcache:kube-router}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: system:kube-router}
+EOF
 
 # metrics-server runs as a process on the hub IP (start-hub.sh), like CoreDNS.
 # The aggregator reaches it through a Service with no selector whose one

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Writes one node's configuration under NODE_DIR/etc: certificates and
-# kubeconfigs for its kubelet and kube-proxy (signed by the CA that
+# kubeconfigs for its kubelet, kube-proxy and kube-router (signed by the CA that
 # hack/testenv.sh made in CLUSTER_DIR/pki), and its containerd, CNI, kubelet
 # and kube-proxy configs. Run by hack/node/start-node.sh.
 #
@@ -29,6 +29,9 @@ issue_cert kubelet "/O=system:nodes/CN=system:node:$NODE_NAME" clientAuth
 issue_cert kube-proxy "/CN=system:kube-proxy" clientAuth
 write_kubeconfig kubelet "system:node:$NODE_NAME"
 write_kubeconfig kube-proxy system:kube-proxy
+# kube-router's RBAC (write-hub-config.sh) is bound to this user.
+issue_cert kube-router "/CN=system:kube-router" clientAuth
+write_kubeconfig kube-router system:kube-router
 # The kubelet's serving certificate, from the same CA rather than the
 # self-signed one it makes by default, so metrics-server verifies the kubelet
 # it scrapes instead of skipping TLS verification.
