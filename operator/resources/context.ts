@@ -37,11 +37,19 @@ export function childMetadata(ctx: CacheContext, name: string, component: Compon
   };
 }
 
-/** The ZooKeeper connect string the data plane uses. */
+/**
+ * The ZooKeeper connect string the data plane uses: every member of an
+ * ensemble the operator runs, by its name under the headless Service. With the
+ * client Service's one address, a connection moved off a dead or frozen member
+ * could land on it again (a third of the time with three members) and the
+ * session could expire meanwhile; with each member listed, the client tries
+ * the next one (docs/architecture.md, "Membership").
+ */
 export function zookeeperConnectString(ctx: CacheContext): string {
   const zk = ctx.spec.zookeeper;
   if (zk.mode === 'external') return zk.connectString;
-  return `${ctx.names.zookeeper}.${ctx.namespace}.svc:${ZOOKEEPER_PORT.client}`;
+  return Array.from({ length: zk.replicas }, (_, ordinal) =>
+    `${ctx.names.zookeeper}-${ordinal}.${ctx.names.zookeeperHeadless}.${ctx.namespace}.svc:${ZOOKEEPER_PORT.client}`).join(',');
 }
 
 export function cacheNameOf(ctx: CacheContext): string {

@@ -105,7 +105,7 @@ describe('operator: reconciling DistributedCaches on a real control plane', func
       expect(server.spec?.template.spec?.containers[0]?.args).to.deep.equal(['node', 'dist/dataplane/main.js', 'server']);
       expect(env['NODE_ID']?.valueFrom?.fieldRef?.fieldPath).to.equal('metadata.name');
       expect(env['POD_IP']?.valueFrom?.fieldRef?.fieldPath).to.equal('status.podIP');
-      expect(env['ZK_CONNECT']?.value).to.equal(`${NAME}-zookeeper.${namespace}.svc:2181`);
+      expect(env['ZK_CONNECT']?.value, 'every member, by its name under the headless Service').to.equal(`${NAME}-zookeeper-0.${NAME}-zookeeper-headless.${namespace}.svc:2181`);
       expect(env['CACHE_NAME']?.value).to.equal(`${namespace}.${NAME}`);
       expect(env['MAX_MEMORY']?.value).to.equal('128Mi');
       expect(env['REPLICATION_FACTOR']?.value).to.equal('2');

@@ -19,7 +19,7 @@ describe('operator resources: the routers', () => {
 
   it('passes the settings a router reads, and none that only servers read', () => {
     const { values, fields } = envOf(container({ replicationFactor: 3 }));
-    expect(values).to.deep.include({ PORT: '5000', ZK_CONNECT: 'demo-zookeeper.shop.svc:2181', CACHE_NAME: 'shop.demo', REPLICATION_FACTOR: '3', LOG_LEVEL: 'info' });
+    expect(values).to.deep.include({ PORT: '5000', ZK_CONNECT: 'demo-zookeeper-0.demo-zookeeper-headless.shop.svc:2181', CACHE_NAME: 'shop.demo', REPLICATION_FACTOR: '3', LOG_LEVEL: 'info' });
     expect(values).to.not.have.any.keys('MAX_MEMORY', 'DRAIN_TIMEOUT', 'MAX_ENTRIES', 'PLACEMENT', 'ZONE', 'NODE_NAME');
     expect(fields).to.deep.equal({ POD_IP: 'status.podIP' });
   });

@@ -46,7 +46,7 @@ describe('operator resources: the cache servers', () => {
     });
     expect(values).to.deep.include({
       PORT: '8080',
-      ZK_CONNECT: 'demo-zookeeper.shop.svc:2181',
+      ZK_CONNECT: 'demo-zookeeper-0.demo-zookeeper-headless.shop.svc:2181',
       CACHE_NAME: 'shop.demo',
       REPLICATION_FACTOR: '3',
       MAX_MEMORY: '1Gi',
@@ -87,6 +87,11 @@ describe('operator resources: the cache servers', () => {
       });
       expect(env.find((e) => e.name === 'NODE_NAME')).to.deep.equal({ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
     });
+  });
+
+  it('lists every member of the ensemble it runs in ZK_CONNECT, so a client moves off a dead member to a live one', () => {
+    const { values } = envOf(container({ zookeeper: { replicas: 3 } }));
+    expect(values['ZK_CONNECT']).to.equal([0, 1, 2].map((i) => `demo-zookeeper-${i}.demo-zookeeper-headless.shop.svc:2181`).join(','));
   });
 
   it('points ZK_CONNECT at an existing ensemble when connectString is set, and leaves MAX_ENTRIES out unless set', () => {

@@ -186,7 +186,7 @@ describe('operator status: conditions from the observed workloads', () => {
       readyReplicas: 2,
       selector: 'app.kubernetes.io/name=distributed-cache,app.kubernetes.io/instance=demo,app.kubernetes.io/component=server',
       clients: { readyReplicas: 1 },
-      zookeeper: { readyReplicas: 1, connectString: 'demo-zookeeper.shop.svc:2181' },
+      zookeeper: { readyReplicas: 1, connectString: 'demo-zookeeper-0.demo-zookeeper-headless.shop.svc:2181' },
       endpoint: 'http://demo-client.shop.svc:80',
     });
     expect(s.conditions?.map((c) => c.observedGeneration)).to.deep.equal([7, 7, 7, 7, 7]);
