@@ -37,6 +37,8 @@ export interface DataplaneConfig {
   drainTimeoutMs: number;
   /** The least time a leaving server stays registered (docs/architecture.md, "Readiness means replicated"). */
   leaveNoticeMs: number;
+  /** How often replicas compare digests; 0 is off (docs/consistency.md, "Replicas converge by themselves"). */
+  antiEntropyIntervalMs: number;
   logLevel: LogLevel;
   coalesce: boolean;
   clusterToken: TokenSetting;
@@ -175,6 +177,11 @@ export function parseConfig(
   const drainTimeoutMs = drainText === undefined ? 30_000 : durationIn(label('drainTimeout'), drainText, 0);
   const noticeText = raw('leaveNotice');
   const leaveNoticeMs = noticeText === undefined ? 0 : durationIn(label('leaveNotice'), noticeText, 0);
+  const antiEntropyText = raw('antiEntropyInterval');
+  const antiEntropyIntervalMs = antiEntropyText === undefined ? 10_000 : durationIn(label('antiEntropyInterval'), antiEntropyText, 0);
+  if (antiEntropyIntervalMs > 0 && antiEntropyIntervalMs < 1000) {
+    throw new ConfigError(label('antiEntropyInterval'), `"${antiEntropyText ?? ''}" must be 0 (off) or at least 1s`);
+  }
   const sessionText = raw('zkSessionTimeout');
   const zkSessionTimeoutMs = sessionText === undefined ? 10_000 : durationIn(label('zkSessionTimeout'), sessionText, 1000);
 
@@ -188,7 +195,7 @@ export function parseConfig(
 
   return {
     role, zkConnect, zkSessionTimeoutMs, cacheName, host, port, nodeId, advertiseAddress,
-    zone, nodeName, placement: placement as PlacementMode, replicationFactor, maxMemoryBytes, maxEntries, drainTimeoutMs, leaveNoticeMs, logLevel: level as LogLevel, coalesce: coalesceText === 'on',
+    zone, nodeName, placement: placement as PlacementMode, replicationFactor, maxMemoryBytes, maxEntries, drainTimeoutMs, leaveNoticeMs, antiEntropyIntervalMs, logLevel: level as LogLevel, coalesce: coalesceText === 'on',
     clusterToken: tokenSetting(raw),
     clientTokensFile: raw('clientTokensFile'),
     tls: tlsFiles(raw),

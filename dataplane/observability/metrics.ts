@@ -93,6 +93,52 @@ export class DataplaneMetrics {
     registers: [this.registry],
   });
 
+  // Anti-entropy (docs/consistency.md, "Replicas converge by themselves"), counted by the server that asks.
+  readonly antiEntropyComparisons = new Counter({
+    name: 'dcache_antientropy_comparisons_total',
+    help: 'Digest comparisons with a peer, by outcome: compared, not_comparable (the peer was settling or saw other members), failed (unreachable or a bad answer)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly antiEntropyRangesCompared = new Counter({
+    name: 'dcache_antientropy_ranges_compared_total',
+    help: 'Digest buckets (ranges of the keys two replicas share) compared with peers',
+    registers: [this.registry],
+  });
+
+  readonly antiEntropyRangesDiffering = new Counter({
+    name: 'dcache_antientropy_ranges_differing_total',
+    help: 'Compared digest buckets whose versions differed, whose keys were then offered to the peer',
+    registers: [this.registry],
+  });
+
+  readonly antiEntropyKeysRepaired = new Counter({
+    name: 'dcache_antientropy_keys_repaired_total',
+    help: 'Key copies a peer lacked or held older, stored there by anti-entropy',
+    registers: [this.registry],
+  });
+
+  readonly antiEntropyKeysDigested = new Counter({
+    name: 'dcache_antientropy_keys_digested_total',
+    help: 'Entries hashed into digests, for this server\'s cycles and its peers\' requests: the CPU side of anti-entropy',
+    registers: [this.registry],
+  });
+
+  readonly antiEntropyBytes = new Counter({
+    name: 'dcache_antientropy_bytes_total',
+    help: 'Bytes of anti-entropy traffic by the asking server (digests, offers, values), by direction',
+    labelNames: ['direction'] as const,
+    registers: [this.registry],
+  });
+
+  readonly antiEntropyCycleDuration = new Histogram({
+    name: 'dcache_antientropy_cycle_duration_seconds',
+    help: 'Duration of each anti-entropy cycle: digesting, comparing with every peer, and repairing',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
   constructor(role: string) {
     this.registry.setDefaultLabels({ role });
     collectDefaultMetrics({ register: this.registry });

@@ -24,6 +24,7 @@ import { INTERNAL_PATH_PREFIX } from '../security/cluster-token.js';
 import { VersionedStore } from '../store/versioned-store.js';
 import { ServerChannels } from '../transport/server-channels.js';
 import { HybridLogicalClock } from '../version/hlc.js';
+import { AntiEntropy } from './antientropy/anti-entropy.js';
 import { HandoffCoordinator } from './handoff/handoff-coordinator.js';
 import { pullRoutes } from './handoff/pull-route.js';
 import { internalRoutes } from './internal-routes.js';
@@ -60,6 +61,10 @@ export async function startServer(config: DataplaneConfig, credential: ClusterCr
     selfId: config.nodeId, replicationFactor: config.replicationFactor, store, view, registration, session,
     channels, credential, metrics, logger, drainTimeoutMs: config.drainTimeoutMs, zkSessionTimeoutMs: config.zkSessionTimeoutMs,
   });
+  const antiEntropy = new AntiEntropy({
+    selfId: config.nodeId, replicationFactor: config.replicationFactor, store, view, channels, metrics, logger,
+    intervalMs: config.antiEntropyIntervalMs, facts: () => coordinator.settledFacts(),
+  });
   const watcher = new MemberWatcher(session, config.cacheName, logger);
   const follower = new RingFollower(watcher, { view, channels, metrics, logger, onChange: (before) => coordinator.onRingChange(before) });
 
@@ -78,7 +83,7 @@ export async function startServer(config: DataplaneConfig, credential: ClusterCr
   const app = createApp(router, metrics, logger);
   // Every internal route, the direct batch route and Koa's pull route alike, is behind the cluster token.
   const guarded = new DirectRoutes(metrics.requests, logger).guard(INTERNAL_PATH_PREFIX, clusterAuthGuard(credential, metrics.internalAuthFailures)).serve(router);
-  const direct = internalRoutes(store, metrics, () => coordinator.acceptsWrites(), guarded);
+  const direct = antiEntropy.routes(internalRoutes(store, metrics, () => coordinator.acceptsWrites(), guarded));
   const server: Server = await listen(app, config.host, config.port, direct);
   logger.info({ host: config.host, port: config.port, advertise: config.advertiseAddress }, 'server listening');
   if (/^(0\.0\.0\.0|\[?::\]?):/.test(config.advertiseAddress)) {
@@ -88,11 +93,13 @@ export async function startServer(config: DataplaneConfig, credential: ClusterCr
   // ZooKeeper may come up after us: wait for it instead of failing.
   session.start();
   await registration.waitUntilRegistered();
+  antiEntropy.start();
 
   return {
     async shutdown() {
       logger.info('leaving the cache');
       const noticeEnds = Date.now() + config.leaveNoticeMs;
+      antiEntropy.stop();
       await coordinator.drain();
       // Stay visible as leaving until every peer's readiness probe has seen it (LEAVE_NOTICE).
       await sleep(Math.max(0, noticeEnds - Date.now()));

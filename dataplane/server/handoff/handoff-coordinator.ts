@@ -21,7 +21,7 @@ import type { ZkSession } from '../../membership/zk-session.js';
 import type { Logger } from '../../observability/logger.js';
 import type { DataplaneMetrics } from '../../observability/metrics.js';
 import { drainPlacement, handoffTargets } from '../../ring/handoff-plan.js';
-import { drainReceivers, pruneDue, pullSources, rebalanceDue, ringsFingerprint } from '../../ring/handoff-triggers.js';
+import { drainReceivers, pruneDue, pullSources, rebalanceDue, ringsFingerprint, type PruneFacts } from '../../ring/handoff-triggers.js';
 import type { MemberState } from '../../ring/member.js';
 import { notReplicatedReason } from '../../ring/replication-state.js';
 import { Ring } from '../../ring/ring.js';
@@ -62,10 +62,7 @@ export class HandoffCoordinator {
   constructor(private readonly deps: HandoffCoordinatorDeps) {
     this.pruner = new Pruner({
       ...deps,
-      due: () => pruneDue({
-        state: this.state, handingOff: this.joinRunning || this.rebalanceRunning, zkConnected: deps.session.isConnected,
-        settled: deps.view.isSettled(Date.now()), members: deps.view.members, selfId: deps.selfId,
-      }),
+      due: () => pruneDue(this.settledFacts()),
       serving: () => this.state === 'serving',
     });
     deps.registration.on('registered', (state) => {
@@ -76,6 +73,15 @@ export class HandoffCoordinator {
 
   get memberState(): MemberState {
     return this.state;
+  }
+
+  /** What decides whether work that needs a still cluster (prune, anti-entropy) may run now. */
+  settledFacts(): PruneFacts {
+    const { session, view, selfId } = this.deps;
+    return {
+      state: this.state, handingOff: this.joinRunning || this.rebalanceRunning, zkConnected: session.isConnected,
+      settled: view.isSettled(Date.now()), members: view.members, selfId,
+    };
   }
 
   /** Why this server cannot vouch that every key has its R copies now, or undefined when it can. */

@@ -155,10 +155,12 @@ describe('rebalancing under live traffic (R=2)', function () {
     cluster.zookeeper.pause();
     const pausedAt = Date.now();
     await moreTraffic(traffic, 500); // served from the last ring
-    // Keep ZooKeeper frozen past the 2 s session timeout and past the watchdog's limit (3 s without an
-    // answer, checked every second). A shorter freeze is a race: ZooKeeper may read the queued pings
-    // before it expires anyone, and then every session rightly survives.
-    await waitFor('the session timeout and the watchdog limit to pass', () => Date.now() - pausedAt > 6000, { intervalMs: 100 });
+    // Keep ZooKeeper frozen past the 2 s session timeout and past the watchdog's limit for a fresh
+    // session: up to 3 s to find the connection stuck (a probe unanswered for 1 s, checked every
+    // second), then three session timeouts (6 s) with no connection, checked every second. A shorter
+    // freeze is a race: on waking, ZooKeeper may read a reconnect that resumes a session before it
+    // expires anyone, and then that session rightly survives (one CI run kept 3 of 4 after 6 s).
+    await waitFor('the session timeout and the watchdog limit to pass', () => Date.now() - pausedAt > 12_000, { intervalMs: 100 });
     cluster.zookeeper.resume();
 
     // Either ZooKeeper expires the old session when it wakes, or the watchdog gave up on the frozen
