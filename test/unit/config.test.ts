@@ -35,6 +35,12 @@ describe('configuration', () => {
     });
   });
 
+  it('compares replicas every 10 s unless told otherwise; 0 turns it off', () => {
+    expect(parseConfig('server', TOKEN, [], 'h').antiEntropyIntervalMs).to.equal(10_000);
+    expect(parseConfig('server', { ...TOKEN, ANTI_ENTROPY_INTERVAL: '0' }, [], 'h').antiEntropyIntervalMs).to.equal(0);
+    expect(parseConfig('server', TOKEN, ['--anti-entropy-interval=1m'], 'h').antiEntropyIntervalMs).to.equal(60_000);
+  });
+
   it('coalesces router requests unless told not to', () => {
     expect(parseConfig('client', TOKEN, [], 'h').coalesce).to.equal(true);
     expect(parseConfig('client', { ...TOKEN, ROUTER_COALESCE: 'off' }, [], 'h').coalesce).to.equal(false);
@@ -51,6 +57,8 @@ describe('configuration', () => {
     ['REPLICATION_FACTOR', { REPLICATION_FACTOR: '0' }, [], 'outside 1..16'],
     ['DRAIN_TIMEOUT', { DRAIN_TIMEOUT: '30' }, [], 'not a duration'],
     ['LEAVE_NOTICE', { LEAVE_NOTICE: 'soon' }, [], 'not a duration'],
+    ['ANTI_ENTROPY_INTERVAL', { ANTI_ENTROPY_INTERVAL: 'often' }, [], 'not a duration'],
+    ['ANTI_ENTROPY_INTERVAL', { ANTI_ENTROPY_INTERVAL: '200ms' }, [], 'must be 0 (off) or at least 1s'],
     ['ZK_CONNECT', { ZK_CONNECT: 'no port here' }, [], 'host:port'],
     ['CACHE_NAME', { CACHE_NAME: 'a/b' }, [], 'must be'],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }, [], 'not one of'],
