@@ -33,6 +33,7 @@ import { waitFor } from '../../test/support/wait.js';
 import { measureHandoff, type HandoffRound } from './handoff.js';
 import { entryKey, entryValue, mapBytesPerEntry, rssBytes } from './memory.js';
 import { renderBarChart } from './plot.js';
+import { measureAntiEntropy, type AntiEntropyRow } from './antientropy.js';
 import { measurePlacement, type PlacementRow } from './placement.js';
 import { redisMissing, RedisReference, requestsFor, type RedisResult } from './redis.js';
 import { load, type LoadResult } from './wrk.js';
@@ -280,12 +281,16 @@ async function main(): Promise<void> {
     log('placement: owner lookups without zones, over 2-2-2 zones and over 1-2-3');
     const placement = measurePlacement();
 
+    log(`anti-entropy: a cycle's digest walk of ${options.rebalanceKeys} keys against a walk that only looks up owners`);
+    const antiEntropy = await measureAntiEntropy(options.rebalanceKeys);
+
     const result = {
       rows,
       skipped,
       memory: { bytes_per_entry: Math.round(bytesPerEntry), map_bytes_per_entry: Math.round(mapBytes), entries: options.memoryEntries },
       rebalance: handoff,
       placement,
+      anti_entropy: antiEntropy,
       settings: {
         connections: CONNECTIONS, duration_s: options.durationSeconds, rounds: options.rounds, value_bytes: VALUE_BYTES, keys: KEYS, wrk_threads: 1,
       },
@@ -339,7 +344,7 @@ function ms(value: number | null): string {
 
 function print(result: {
   rows: Row[]; skipped: Array<{ row: string; reason: string }>; memory: { bytes_per_entry: number; map_bytes_per_entry: number; entries: number };
-  rebalance: HandoffRound; placement: PlacementRow[];
+  rebalance: HandoffRound; placement: PlacementRow[]; anti_entropy: AntiEntropyRow;
 }): void {
   const lines = [
     '| target | op | ops/s | p50 ms | p99 ms | ratio to raw | every round, ops/s |',
@@ -358,6 +363,10 @@ function print(result: {
       `drain ${result.rebalance.drain_keys_per_s} keys/s (${result.rebalance.drain_keys} keys, ` +
       `${mib(result.rebalance.drain_handoff_bytes)} hand-off, ${mib(result.rebalance.drain_wire_bytes)} read by the peers, ${result.rebalance.drain_cpu_s} CPU s)`,
     ...result.placement.map((p) => `placement, ownersOf(key, 2): ${p.layout}: ${p.lookups_per_s} lookups/s, ${p.ns_per_lookup} ns each (${p.ratio.toFixed(2)}x)`),
+    `anti-entropy cycle, ${result.anti_entropy.keys} keys held: digest walk ${result.anti_entropy.digest_walk_ms} ms ` +
+      `(${result.anti_entropy.ns_per_key} ns per key, ${result.anti_entropy.ratio.toFixed(2)}x a walk that only looks up owners, ` +
+      `${(result.anti_entropy.core_share_at_10s * 100).toFixed(2)} % of a core at a 10 s interval); ` +
+      `${result.anti_entropy.bytes_per_peer} bytes per peer per cycle while replicas agree (${result.anti_entropy.peers} peers)`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -27,12 +27,6 @@ import { digestShares, keysInBuckets, type ShareScope } from './digest-scan.js';
 
 /** A digest request is a few KiB; this leaves room for 64k buckets. */
 const MAX_DIGEST_REQUEST_BYTES = 1024 * 1024;
-/**
- * Peers ask within a quarter of an interval of each other, so one walk of the
- * store serves them all; a digest older than this is made again, so that
- * repairs that arrived meanwhile are counted.
- */
-const DIGEST_REUSE_MS = 1000;
 
 export interface AntiEntropyDeps {
   selfId: string;
@@ -48,9 +42,15 @@ export interface AntiEntropyDeps {
   facts(): PruneFacts;
 }
 
+/**
+ * One walk of the store per window serves this server's cycle and every
+ * peer's request in that interval (bench: a walk is about 1.2 times a walk
+ * that only looks up owners). A repair that arrives after the walk is counted
+ * in the next interval's; it came from an owner that repairs the key's other
+ * owners itself, so no difference waits on it.
+ */
 interface DigestsMade {
   key: string;
-  madeAt: number;
   digests: Promise<Map<string, VersionDigest>>;
 }
 
@@ -127,15 +127,14 @@ export class AntiEntropy {
 
   private digestsFor(placement: string, ring: Ring, window: DigestWindow, buckets: number): Promise<Map<string, VersionDigest>> {
     const key = `${placement}|${window.cutoffMs}|${window.horizonMs}|${buckets}`;
-    const now = Date.now();
-    if (this.made?.key === key && now - this.made.madeAt < DIGEST_REUSE_MS) return this.made.digests;
+    if (this.made?.key === key) return this.made.digests;
     const digests = digestShares(this.scope(ring), window, buckets).then((made) => {
       let entries = 0;
       for (const digest of made.values()) entries += digest.count;
       this.deps.metrics.antiEntropyKeysDigested.inc(entries);
       return made;
     });
-    this.made = { key, madeAt: now, digests };
+    this.made = { key, digests };
     return digests;
   }
 
