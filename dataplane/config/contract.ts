@@ -46,7 +46,7 @@ export const SETTINGS = {
   maxEntries: { env: 'MAX_ENTRIES', flag: '--max-entries', roles: ['server'], describe: 'optional LRU bound on the number of keys' },
   drainTimeout: { env: 'DRAIN_TIMEOUT', flag: '--drain-timeout', roles: ['server'], describe: 'longest hand-off on SIGTERM (default 30s)' },
   leaveNotice: { env: 'LEAVE_NOTICE', flag: '--leave-notice', roles: ['server'], describe: 'on SIGTERM, stay registered as leaving at least this long, so peers\' readiness probes see the hand-off (default 0s; the operator sets 3s)' },
-  antiEntropyInterval: { env: 'ANTI_ENTROPY_INTERVAL', flag: '--anti-entropy-interval', roles: ['server'], describe: 'how often a server compares the versions it shares with each peer and repairs what differs (default 10s; 0 turns it off; at least 1s)' },
+  antiEntropyInterval: { env: 'ANTI_ENTROPY_INTERVAL', flag: '--anti-entropy-interval', roles: ['server'], describe: 'how often a server compares the versions it shares with each peer and repairs what differs (default 30s; 0 turns it off; at least 1s)' },
   coalesce: { env: 'ROUTER_COALESCE', flag: '--router-coalesce', roles: ['client'], describe: 'on|off: batch requests for the same server per event-loop turn (default on; off only to measure what it buys)' },
   clusterToken: { env: 'CLUSTER_TOKEN', roles: ['server', 'client'], describe: 'the shared token every internal call carries; sent and accepted (README "Security")' },
   clusterTokenPrevious: { env: 'CLUSTER_TOKEN_PREVIOUS', roles: ['server', 'client'], describe: 'the token before a rotation: still accepted, and sent when a peer refuses the current one' },

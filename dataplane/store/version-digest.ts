@@ -43,11 +43,20 @@ export interface DigestWindow {
   horizonMs: number;
 }
 
-/** Whether an entry is one the replicas compare in this window. */
+/**
+ * Whether an entry is one the replicas compare in this window. A walk that
+ * asks for many entries builds the test once (comparableIn).
+ */
 export function comparable(entry: StoredEntry, window: DigestWindow): boolean {
+  return comparableIn(window)(entry);
+}
+
+/** The test of `comparable` for one window. */
+export function comparableIn(window: DigestWindow): (entry: StoredEntry) => boolean {
   // Versions sort as strings, and a stamp of the next ms sorts after every version of `cutoffMs`.
-  if (entry.version >= encodeVersion(window.cutoffMs + 1, 0, '')) return false;
-  return entry.expiresAt === 0 || entry.expiresAt > window.cutoffMs + window.horizonMs;
+  const after = encodeVersion(window.cutoffMs + 1, 0, '');
+  const expiresAfter = window.cutoffMs + window.horizonMs;
+  return (entry) => entry.version < after && (entry.expiresAt === 0 || entry.expiresAt > expiresAfter);
 }
 
 /** The digests of one peer's share of the keys, bucket by bucket, as two 32-bit lanes each. */
@@ -61,8 +70,10 @@ export class VersionDigest {
   }
 
   add(key: string, version: string): void {
-    const bucket = bucketOf(key, this.buckets);
-    this.lanes[bucket * 2] = (this.lanes[bucket * 2] as number) ^ fnv1a(version, fnv1a(key, FNV_OFFSET));
+    // The key's hash picks its bucket and seeds the first lane, as bucketOf does.
+    const keyHash = fnv1a(key, FNV_OFFSET);
+    const bucket = keyHash % this.buckets;
+    this.lanes[bucket * 2] = (this.lanes[bucket * 2] as number) ^ fnv1a(version, keyHash);
     this.lanes[bucket * 2 + 1] = (this.lanes[bucket * 2 + 1] as number) ^ fnv1a(version, fnv1a(key, SECOND_OFFSET));
     this.count++;
   }

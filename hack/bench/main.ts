@@ -365,7 +365,7 @@ function print(result: {
     ...result.placement.map((p) => `placement, ownersOf(key, 2): ${p.layout}: ${p.lookups_per_s} lookups/s, ${p.ns_per_lookup} ns each (${p.ratio.toFixed(2)}x)`),
     `anti-entropy cycle, ${result.anti_entropy.keys} keys held: digest walk ${result.anti_entropy.digest_walk_ms} ms ` +
       `(${result.anti_entropy.ns_per_key} ns per key, ${result.anti_entropy.ratio.toFixed(2)}x a walk that only looks up owners, ` +
-      `${(result.anti_entropy.core_share_at_10s * 100).toFixed(2)} % of a core at a 10 s interval); ` +
+      `${(result.anti_entropy.core_share_at_30s * 100).toFixed(2)} % of a core at the default 30 s interval); ` +
       `${result.anti_entropy.bytes_per_peer} bytes per peer per cycle while replicas agree (${result.anti_entropy.peers} peers)`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -91,7 +91,8 @@ describe('anti-entropy', () => {
       expect(nextCycleAt(start + 3000, interval, 0.999)).to.be.within(start + interval, start + interval + interval / 4);
     });
 
-    it('bound convergence by the lag, an interval and its jitter (22.5 s at 10 s)', () => {
+    it('bound convergence by the lag, an interval and its jitter (47.5 s at the default 30 s)', () => {
+      expect(convergenceBoundMs(30_000)).to.equal(47_500);
       expect(convergenceBoundMs(10_000)).to.equal(22_500);
     });
 

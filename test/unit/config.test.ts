@@ -35,8 +35,8 @@ describe('configuration', () => {
     });
   });
 
-  it('compares replicas every 10 s unless told otherwise; 0 turns it off', () => {
-    expect(parseConfig('server', TOKEN, [], 'h').antiEntropyIntervalMs).to.equal(10_000);
+  it('compares replicas every 30 s unless told otherwise; 0 turns it off', () => {
+    expect(parseConfig('server', TOKEN, [], 'h').antiEntropyIntervalMs).to.equal(30_000);
     expect(parseConfig('server', { ...TOKEN, ANTI_ENTROPY_INTERVAL: '0' }, [], 'h').antiEntropyIntervalMs).to.equal(0);
     expect(parseConfig('server', TOKEN, ['--anti-entropy-interval=1m'], 'h').antiEntropyIntervalMs).to.equal(60_000);
   });

@@ -4,7 +4,7 @@
 // requests on the event loop, as hand-off scans do.
 import { sharersOf } from '../../ring/antientropy-plan.js';
 import type { Ownership } from '../../ring/ring.js';
-import { bucketOf, comparable, VersionDigest, type DigestWindow } from '../../store/version-digest.js';
+import { bucketOf, comparableIn, VersionDigest, type DigestWindow } from '../../store/version-digest.js';
 import type { VersionedStore } from '../../store/versioned-store.js';
 import { KEYS_PER_TURN, nextTurn } from '../handoff/scan-turns.js';
 
@@ -19,11 +19,12 @@ export interface ShareScope {
 export async function digestShares(scope: ShareScope, window: DigestWindow, buckets: number): Promise<Map<string, VersionDigest>> {
   const { store, ring, selfId, replicationFactor } = scope;
   const digests = new Map<string, VersionDigest>();
+  const comparable = comparableIn(window);
   let scanned = 0;
   for (const key of store.keys()) {
     if (++scanned % KEYS_PER_TURN === 0) await nextTurn();
     const entry = store.peek(key);
-    if (!entry || !comparable(entry, window)) continue;
+    if (!entry || !comparable(entry)) continue;
     for (const peer of sharersOf(key, ring, selfId, replicationFactor)) {
       let digest = digests.get(peer);
       if (!digest) {
@@ -42,12 +43,13 @@ export async function keysInBuckets(
 ): Promise<string[]> {
   const { store, ring, selfId, replicationFactor } = scope;
   const keys: string[] = [];
+  const comparable = comparableIn(window);
   let scanned = 0;
   for (const key of store.keys()) {
     if (++scanned % KEYS_PER_TURN === 0) await nextTurn();
     if (!differ.has(bucketOf(key, buckets))) continue;
     const entry = store.peek(key);
-    if (entry && comparable(entry, window) && sharersOf(key, ring, selfId, replicationFactor).includes(peer)) keys.push(key);
+    if (entry && comparable(entry) && sharersOf(key, ring, selfId, replicationFactor).includes(peer)) keys.push(key);
   }
   return keys;
 }
