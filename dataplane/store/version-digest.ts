@@ -43,15 +43,7 @@ export interface DigestWindow {
   horizonMs: number;
 }
 
-/**
- * Whether an entry is one the replicas compare in this window. A walk that
- * asks for many entries builds the test once (comparableIn).
- */
-export function comparable(entry: StoredEntry, window: DigestWindow): boolean {
-  return comparableIn(window)(entry);
-}
-
-/** The test of `comparable` for one window. */
+/** Whether an entry is one the replicas compare in this window; a walk builds the test once. */
 export function comparableIn(window: DigestWindow): (entry: StoredEntry) => boolean {
   // Versions sort as strings, and a stamp of the next ms sorts after every version of `cutoffMs`.
   const after = encodeVersion(window.cutoffMs + 1, 0, '');

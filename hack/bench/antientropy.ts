@@ -8,8 +8,8 @@ import { ANTI_ENTROPY_DIGEST_PATH, type DigestRequest } from '../../dataplane/pr
 import { antiEntropyWindow, placementFingerprint } from '../../dataplane/ring/antientropy-plan.js';
 import type { Member } from '../../dataplane/ring/member.js';
 import { Ring } from '../../dataplane/ring/ring.js';
-import { digestShares } from '../../dataplane/server/antientropy/digest-scan.js';
-import { DIGEST_BUCKETS } from '../../dataplane/store/version-digest.js';
+import { digestShares, type ShareScope } from '../../dataplane/server/antientropy/digest-scan.js';
+import { DIGEST_BUCKETS, type DigestWindow, type VersionDigest } from '../../dataplane/store/version-digest.js';
 import { VersionedStore } from '../../dataplane/store/versioned-store.js';
 import { HybridLogicalClock } from '../../dataplane/version/hlc.js';
 
@@ -50,10 +50,11 @@ function ownersWalkMs(store: VersionedStore, ring: Ring): number {
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
-async function digestWalkMs(store: VersionedStore, ring: Ring, now: number): Promise<number> {
+/** One digest walk as a cycle makes it: its ms, and the digests it made. */
+async function digestWalk(scope: ShareScope, window: DigestWindow): Promise<{ ms: number; digests: Map<string, VersionDigest> }> {
   const started = process.hrtime.bigint();
-  await digestShares({ store, ring, selfId: 'server-1', replicationFactor: 2 }, antiEntropyWindow(now, INTERVAL_MS), DIGEST_BUCKETS);
-  return Number(process.hrtime.bigint() - started) / 1e6;
+  const digests = await digestShares(scope, window, DIGEST_BUCKETS);
+  return { ms: Number(process.hrtime.bigint() - started) / 1e6, digests };
 }
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
@@ -67,27 +68,28 @@ export async function measureAntiEntropy(keys: number): Promise<AntiEntropyRow> 
   const clock = new HybridLogicalClock('bench-router', () => now - 60_000);
   const store = new VersionedStore({ maxBytes: 4 * 2 ** 30 });
   for (let i = 0; i < keys; i++) store.set(`bench-key-${i}`, VALUE, clock.next());
+  const scope: ShareScope = { store, ring, selfId: 'server-1', replicationFactor: 2 };
+  const window = antiEntropyWindow(now, INTERVAL_MS);
   ownersWalkMs(store, ring);
-  await digestWalkMs(store, ring, now); // warm-up: the JIT
+  let walk = await digestWalk(scope, window); // warm-up: the JIT
   const owners: number[] = [];
   const digests: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     owners.push(ownersWalkMs(store, ring));
-    digests.push(await digestWalkMs(store, ring, now));
+    walk = await digestWalk(scope, window);
+    digests.push(walk.ms);
   }
-  const digestsByPeer = await digestShares({ store, ring, selfId: 'server-1', replicationFactor: 2 }, antiEntropyWindow(now, INTERVAL_MS), DIGEST_BUCKETS);
-  const window = antiEntropyWindow(now, INTERVAL_MS);
-  const [peer, digest] = [...digestsByPeer.entries()][0] as [string, { encode(): string }];
+  const [first] = walk.digests.values();
+  if (!first) throw new Error('server-1 shares no key with any peer');
   const request: DigestRequest = {
     from: 'server-1', placement: placementFingerprint(members), cutoffMs: window.cutoffMs, horizonMs: window.horizonMs,
-    buckets: DIGEST_BUCKETS, digest: digest.encode(),
+    buckets: DIGEST_BUCKETS, digest: first.encode(),
   };
   const bytes = Buffer.byteLength(JSON.stringify(request)) + Buffer.byteLength(JSON.stringify({ differ: [] })) + ANTI_ENTROPY_DIGEST_PATH.length;
   const ownersMs = median(owners);
   const digestMs = median(digests);
-  if (!peer) throw new Error('server-1 shares no key with any peer');
   return {
     keys, owners_walk_ms: Math.round(ownersMs), digest_walk_ms: Math.round(digestMs), ratio: digestMs / ownersMs,
-    ns_per_key: Math.round((digestMs * 1e6) / keys), core_share_at_30s: digestMs / INTERVAL_MS, bytes_per_peer: bytes, peers: digestsByPeer.size,
+    ns_per_key: Math.round((digestMs * 1e6) / keys), core_share_at_30s: digestMs / INTERVAL_MS, bytes_per_peer: bytes, peers: walk.digests.size,
   };
 }

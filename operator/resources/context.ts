@@ -48,8 +48,12 @@ export function childMetadata(ctx: CacheContext, name: string, component: Compon
 export function zookeeperConnectString(ctx: CacheContext): string {
   const zk = ctx.spec.zookeeper;
   if (zk.mode === 'external') return zk.connectString;
-  return Array.from({ length: zk.replicas }, (_, ordinal) =>
-    `${ctx.names.zookeeper}-${ordinal}.${ctx.names.zookeeperHeadless}.${ctx.namespace}.svc:${ZOOKEEPER_PORT.client}`).join(',');
+  return zookeeperMemberHosts(ctx, zk.replicas).map((host) => `${host}:${ZOOKEEPER_PORT.client}`).join(',');
+}
+
+/** Each member of the ensemble the operator runs, by its stable name under the headless Service, in ordinal order. */
+export function zookeeperMemberHosts(ctx: CacheContext, replicas: number): string[] {
+  return Array.from({ length: replicas }, (_, ordinal) => `${ctx.names.zookeeper}-${ordinal}.${ctx.names.zookeeperHeadless}.${ctx.namespace}.svc`);
 }
 
 export function cacheNameOf(ctx: CacheContext): string {

@@ -8,7 +8,7 @@
 import type { V1PodDisruptionBudget } from '@kubernetes/client-node';
 import type { ZooKeeperSettings } from '../api/defaults.js';
 import type { PodDisruptionBudget, Service, StatefulSet } from './child-kinds.js';
-import { childMetadata, type CacheContext } from './context.js';
+import { childMetadata, zookeeperMemberHosts, type CacheContext } from './context.js';
 import { podSecurityContext, pullSecrets, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from './dataplane-pod.js';
 import { contentHash } from './hash.js';
 import { ANNOTATION, ZOOKEEPER_PORT, childLabels, selectorLabels } from './names.js';
@@ -35,11 +35,9 @@ function managed(ctx: CacheContext): ManagedZooKeeper | undefined {
 
 /** ZOO_SERVERS: every member by its stable name under the headless Service. */
 export function zooServers(ctx: CacheContext, replicas: number): string {
-  const members = Array.from({ length: replicas }, (_, ordinal) => {
-    const host = `${ctx.names.zookeeper}-${ordinal}.${ctx.names.zookeeperHeadless}.${ctx.namespace}.svc`;
-    return `server.${ordinal + 1}=${host}:${ZOOKEEPER_PORT.peer}:${ZOOKEEPER_PORT.leaderElection};${ZOOKEEPER_PORT.client}`;
-  });
-  return members.join(' ');
+  return zookeeperMemberHosts(ctx, replicas)
+    .map((host, ordinal) => `server.${ordinal + 1}=${host}:${ZOOKEEPER_PORT.peer}:${ZOOKEEPER_PORT.leaderElection};${ZOOKEEPER_PORT.client}`)
+    .join(' ');
 }
 
 export function desiredZooKeeperStatefulSet(ctx: CacheContext): StatefulSet | undefined {

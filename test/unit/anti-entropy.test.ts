@@ -7,7 +7,7 @@ import {
 } from '../../dataplane/ring/antientropy-plan.js';
 import { Ring } from '../../dataplane/ring/ring.js';
 import { digestShares, keysInBuckets } from '../../dataplane/server/antientropy/digest-scan.js';
-import { bucketOf, comparable, DIGEST_BUCKETS, VersionDigest } from '../../dataplane/store/version-digest.js';
+import { bucketOf, comparableIn, DIGEST_BUCKETS, VersionDigest } from '../../dataplane/store/version-digest.js';
 import { VersionedStore } from '../../dataplane/store/versioned-store.js';
 import { encodeVersion } from '../../dataplane/version/hlc.js';
 import { members, ownersTable } from '../support/members.js';
@@ -60,7 +60,7 @@ describe('anti-entropy', () => {
     });
   });
 
-  describe('which entries are compared (comparable)', () => {
+  describe('which entries are compared (comparableIn)', () => {
     const window = { cutoffMs: T0, horizonMs: 30_000 };
     const table: Array<[string, { version: string; expiresAt: number }, boolean]> = [
       ['a write of the cutoff ms', { version: encodeVersion(T0, 0xffff, 'r9'), expiresAt: 0 }, true],
@@ -69,7 +69,7 @@ describe('anti-entropy', () => {
       ['not one that expires at the horizon: a replica may already have dropped it', { version: v(T0 - 1), expiresAt: T0 + 30_000 }, false],
     ];
     for (const [what, entry, expected] of table) {
-      it(what, () => expect(comparable({ value: 'x', ...entry }, window)).to.equal(expected));
+      it(what, () => expect(comparableIn(window)({ value: 'x', ...entry })).to.equal(expected));
     }
   });
 

@@ -104,7 +104,7 @@ export class AntiEntropy {
     if (this.deps.intervalMs === 0) return { notComparable: 'anti-entropy is off on this server (ANTI_ENTROPY_INTERVAL=0)' };
     if (!antiEntropyDue(this.deps.facts())) return { notComparable: 'this server is not settled: members are changing or keys are moving' };
     const placement = placementFingerprint(view.members);
-    if (request.placement !== placement || !view.members.some((m) => m.id === request.from)) {
+    if (request.placement !== placement || !this.isMember(request.from)) {
       return { notComparable: 'this server sees other members than the asker' };
     }
     const theirs = VersionDigest.decode(request.digest, request.buckets);
@@ -118,6 +118,10 @@ export class AntiEntropy {
   routes(routes: DirectRoutes): DirectRoutes {
     return routes.post(ANTI_ENTROPY_DIGEST_PATH, async (req) =>
       this.answer(parseDigestRequest(await readRequestJson(req, MAX_DIGEST_REQUEST_BYTES))));
+  }
+
+  private isMember(id: string): boolean {
+    return this.deps.view.members.some((m) => m.id === id);
   }
 
   private scope(ring: Ring): ShareScope {
@@ -171,11 +175,11 @@ export class AntiEntropy {
     if (answer.differ.length === 0) return;
     const keys = await keysInBuckets(this.scope(at.ring), at.window, peer.id, new Set(answer.differ), at.digest.buckets);
     const sharesWithPeer = (key: string): boolean =>
-      view.members.some((m) => m.id === peer.id) && sharersOf(key, view.ring, selfId, replicationFactor).includes(peer.id);
+      this.isMember(peer.id) && sharersOf(key, view.ring, selfId, replicationFactor).includes(peer.id);
     const result = await sendKeys(store, keys, channels, {
       targetsFor: (key) => (sharesWithPeer(key) ? [peer] : []),
       onLeaving: (id) => view.markLeaving(id, Date.now()),
-      isMember: (id) => view.members.some((m) => m.id === id),
+      isMember: (id) => this.isMember(id),
       deadline: Date.now() + this.deps.intervalMs,
     }, logger);
     metrics.antiEntropyKeysRepaired.inc(result.copiesStored);
