@@ -3,9 +3,11 @@
 // zone, the hub routing between them) runs 3 ZooKeeper members, 6 servers and
 // 2 routers spread over the zones; traffic goes through the client Service
 // from the hub. Then a node is drained and uncordoned (the PodDisruptionBudgets
-// pace it), a node is frozen for 60 s and thawed, and a node dies with its
-// zone (processes killed, traffic dropped). Each under traffic with 0 misses and 0 stale reads, and every key
-// written at the start read back before and after.
+// pace it), a node is frozen for 60 s and thawed, a node is cut off from the
+// others for 60 s and healed, and a node dies with its zone (processes
+// killed, traffic dropped). Each runs under traffic with 0 misses and 0 stale
+// reads, every key written at the start is read back before and after, and
+// the cache settles before the next change.
 //
 // The faults need hack/node.sh's cluster (DCACHE_CLUSTER_DIR, which
 // `hack/node.sh exec` sets); elsewhere (kind, hack/kind-e2e.sh with its three
@@ -16,11 +18,12 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
+import type { RingDescription } from '../../dataplane/ring/ring-view.js';
 import { childNames, selectorString } from '../../operator/resources/names.js';
 import { moreTraffic, seedKeys, Traffic, verifyAll, type TrafficStats } from '../support/traffic.js';
 import { waitFor } from '../support/wait.js';
 import { deployOperator, ZOOKEEPER_IMAGE, type DeployedOperator } from './support/deploy.js';
-import { apply, kubectl, portForward, savePodLogs, waitForReadyPods } from './support/kubectl.js';
+import { apply, kubectl, portForward, readyPods, savePodLogs, waitForReadyPods } from './support/kubectl.js';
 
 const run = promisify(execFile);
 const CLUSTER_DIR = process.env['DCACHE_CLUSTER_DIR'] ?? '';
@@ -29,6 +32,8 @@ const CACHE = 'zones';
 const ZONE_LABEL = 'topology.kubernetes.io/zone';
 const SEEDED = 5_000;
 const LIVE_KEYS = 600;
+const SERVERS = 6;
+const ROUTERS = 2;
 /** As long as issue 24 asks: past the node's NotReady (20 s here) and its pods' eviction (30 s more). */
 const FROZEN_MS = 60_000;
 
@@ -40,8 +45,8 @@ function sample(namespace: string): object {
     metadata: { name: CACHE, namespace },
     spec: {
       replicationFactor: 2,
-      servers: { replicas: 6, maxMemory: '32Mi', resources: { requests: { cpu: '20m', memory: '128Mi' }, limits: { memory: '128Mi' } } },
-      clients: { replicas: 2, resources: { requests: { cpu: '20m', memory: '128Mi' }, limits: { memory: '192Mi' } } },
+      servers: { replicas: SERVERS, maxMemory: '32Mi', resources: { requests: { cpu: '20m', memory: '128Mi' }, limits: { memory: '128Mi' } } },
+      clients: { replicas: ROUTERS, resources: { requests: { cpu: '20m', memory: '128Mi' }, limits: { memory: '192Mi' } } },
       zookeeper: { replicas: 3, image: ZOOKEEPER_IMAGE, storage: { size: '1Gi' }, resources: { requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '512Mi' } } },
     },
   };
@@ -91,6 +96,49 @@ describe('e2e: a cache across three zones while nodes fail', function () {
       took.push(`${type}=True after ${((Date.now() - from) / 1000).toFixed(0)} s`);
     }
     return took.join(', ');
+  }
+
+  /** Every node Ready, with no taint of an unreachable or not-ready node left (the taint-eviction controller acts on those). */
+  async function nodesHealthy(): Promise<boolean> {
+    const out = await kubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status} {.spec.taints[*].key}{"\\n"}{end}']);
+    return out.trim().split('\n').every((line) => line.startsWith('True') && !/node\.kubernetes\.io\/(unreachable|not-ready)/.test(line));
+  }
+
+  /** Each router's own ring (GET /api/ring on its pod): every one of the SERVERS members serving, and zone-safe. */
+  async function routersSettled(): Promise<boolean> {
+    const ips = await kubectl(['-n', namespace, 'get', 'pods', '-l', selectorString(CACHE, 'client'), '-o', 'jsonpath={.items[*].status.podIP}']);
+    const views = await Promise.all(ips.trim().split(/\s+/).filter((ip) => ip !== '').map(async (ip) => {
+      const response = await fetch(`http://${ip}:5000/api/ring`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+      return (await response?.json().catch(() => undefined)) as RingDescription | undefined;
+    }));
+    return views.length === ROUTERS && views.every((view) => view !== undefined && view.placement?.zoneSafe === true &&
+      view.members.length === SERVERS && view.members.every((member) => member.state === 'serving'));
+  }
+
+  /**
+   * Waits until the cache has settled after a change, by what the cluster and the data plane say now, and
+   * says how long each step took from `from`: nodes Ready and untainted, no pod of the cache terminating
+   * and all of them Ready, each router's ring whole and zone-safe, then the operator's conditions. The
+   * conditions alone are not enough: an operator on a node cut off keeps its last ones (docs/operator.md,
+   * "Zones"), and the pods of a healed node can still be evicted seconds after it is Ready again, because
+   * its kubelet takes a while to report and the taint outlives the heal (a run that went on at once lost zone c while
+   * every key's copies were there).
+   */
+  async function settled(from: number): Promise<string> {
+    const took: string[] = [];
+    const step = async (what: string, check: () => Promise<boolean>) => {
+      await waitFor(what, check, { timeoutMs: 300_000, intervalMs: 1_000 });
+      took.push(`${what} after ${((Date.now() - from) / 1000).toFixed(0)} s`);
+    };
+    await step('nodes Ready and untainted', nodesHealthy);
+    await step('pods Ready, none terminating', async () => {
+      for (const [component, count] of [['zookeeper', 3], ['server', SERVERS], ['client', ROUTERS]] as const) {
+        if ((await readyPods(namespace, selectorString(CACHE, component), count)) === undefined) return false;
+      }
+      return true;
+    });
+    await step('routers see every server serving, zone-safe', routersSettled);
+    return `${took.join(', ')}, ${await timeUntil(from, ['Replicated', 'Ready', 'ZoneSafe'])}`;
   }
 
   /** The placement a router reports (GET /api/ring): its mode and whether it is zone-safe. */
@@ -202,16 +250,16 @@ describe('e2e: a cache across three zones while nodes fail', function () {
         const drained = ((Date.now() - from) / 1000).toFixed(0);
         expect((await podsOf('server')).filter((p) => p.node === node), 'servers left on the drained node').to.deep.equal([]);
         await kubectl(['uncordon', node]);
-        // Ready (every ZooKeeper member back in the quorum, every key at its copies) and ZoneSafe: safe to lose
+        // Settled (every ZooKeeper member back in the quorum, every key at its copies in two zones): safe to lose
         // a zone again. Without the wait the next test once killed a node while the drained node's ZooKeeper
         // member was still starting, a double fault no ensemble of 3 survives.
-        return `drained in ${drained} s, ${await timeUntil(from, ['Replicated', 'Ready', 'ZoneSafe'])}`;
+        return `drained in ${drained} s, ${await settled(from)}`;
       });
     });
 
     /**
-     * A node out of reach for FROZEN_MS, by `fault` (undone by `undo`), under traffic; then it is Ready
-     * again and the cache Replicated, Ready and ZoneSafe.
+     * A node out of reach for FROZEN_MS, by `fault` (undone by `undo`), under traffic; then the cache
+     * settles.
      */
     async function nodeAwhile(letter: string, what: string, fault: string, undo: string): Promise<void> {
       const node = `dcache-node-${letter}`;
@@ -224,10 +272,8 @@ describe('e2e: a cache across three zones while nodes fail', function () {
         } finally {
           await nodeTool(undo, letter);
         }
-        await waitFor(`${node} Ready again`, async () => (await kubectl(['get', 'node', node, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).trim() === 'True',
-          { timeoutMs: 120_000, intervalMs: 1_000 });
         // Its evicted pods are killed once its kubelet reaches the API again; the ZooKeeper member comes back on its volume there.
-        return `${undo} after ${FROZEN_MS / 1000} s, ${await timeUntil(from, ['Replicated', 'Ready', 'ZoneSafe'])}`;
+        return `${undo} after ${FROZEN_MS / 1000} s, ${await settled(from)}`;
       });
     }
 
@@ -236,10 +282,19 @@ describe('e2e: a cache across three zones while nodes fail', function () {
       await nodeAwhile('a', 'frozen', 'freeze', 'thaw');
     });
 
+    it('a node cut off for 60 s, then healed: its processes run on alone, and nothing they missed is lost or read stale', async function () {
+      this.timeout(600_000);
+      // Every packet between it and the hub or the other nodes is dropped, not refused: its servers, router
+      // and ZooKeeper member keep running without a quorum, and the rest replace them meanwhile.
+      await nodeAwhile('b', 'cut off', 'partition', 'heal');
+    });
+
     it('a node dies with its zone: its pods are replaced in the other zones, and no key is lost', async function () {
       const letter = 'c';
       const node = `dcache-node-${letter}`;
       expect(zoneOfNode.has(node), `${node} is a node`).to.equal(true);
+      // Losing a zone keeps every key only while each key's copies are in two zones, which is what the routers' rings say.
+      await waitFor('routers see every server serving, zone-safe', routersSettled, { timeoutMs: 300_000, intervalMs: 1_000 });
       await underTraffic(`zone ${zoneOfNode.get(node)} lost (${node} killed)`, async () => {
         const from = Date.now();
         await nodeTool('kill', letter);

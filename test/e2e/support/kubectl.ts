@@ -26,22 +26,21 @@ export async function livePods(namespace: string, selector: string): Promise<str
   return out.split('\n').map((line) => line.split(' ')).filter(([name, deleting]) => name !== '' && deleting === '').map(([name]) => name as string);
 }
 
+/** The pods a selector matches if there are exactly `count`, all Ready and none terminating; undefined otherwise. */
+export async function readyPods(namespace: string, selector: string, count: number): Promise<string[] | undefined> {
+  const out = await kubectl([
+    '-n', namespace, 'get', 'pods', '-l', selector,
+    '-o', 'jsonpath={range .items[*]}{.metadata.name} {.metadata.deletionTimestamp} {.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
+  ]);
+  const pods = out.split('\n').filter((line) => line !== '').map((line) => line.split(' '));
+  // A terminating pod has a deletion timestamp in the middle field, so its line has three non-empty words.
+  if (pods.length !== count || pods.some(([, deleting, ready]) => deleting !== '' || ready !== 'True')) return undefined;
+  return pods.map(([name]) => name as string);
+}
+
 /** Waits until exactly `count` pods match and every one of them is Ready. */
 export async function waitForReadyPods(namespace: string, selector: string, count: number, timeoutMs: number): Promise<string[]> {
-  return waitFor(
-    `${count} Ready pods matching ${selector}`,
-    async () => {
-      const out = await kubectl([
-        '-n', namespace, 'get', 'pods', '-l', selector,
-        '-o', 'jsonpath={range .items[*]}{.metadata.name} {.metadata.deletionTimestamp} {.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
-      ]);
-      const pods = out.split('\n').filter((line) => line !== '').map((line) => line.split(' '));
-      // A terminating pod has a deletion timestamp in the middle field, so its line has three non-empty words.
-      if (pods.length !== count || pods.some(([, deleting, ready]) => deleting !== '' || ready !== 'True')) return undefined;
-      return pods.map(([name]) => name as string);
-    },
-    { timeoutMs, intervalMs: 1_000 },
-  );
+  return waitFor(`${count} Ready pods matching ${selector}`, () => readyPods(namespace, selector, count), { timeoutMs, intervalMs: 1_000 });
 }
 
 /** Runs task(0..count-1), a few at a time. */
