@@ -12,22 +12,18 @@
 # version bump or a new toolchain builds into a fresh directory.
 set -euo pipefail
 
-MODULE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/k8s" && pwd)"
-readonly MODULE_DIR
-readonly CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/distributed-cache/k8s"
+HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+readonly HACK_DIR MODULE_DIR="$HACK_DIR/k8s"
 readonly BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl)
 
 die() { echo "build-k8s: error: $*" >&2; exit 1; }
 say() { echo "build-k8s: $*" >&2; }
+# shellcheck source-path=SCRIPTDIR source=lib/go-tool.sh
+source "$HACK_DIR/lib/go-tool.sh"
+go_tool_require_go "the control plane"
+readonly CACHE_ROOT="$GO_TOOL_CACHE_ROOT/k8s"
 
-command -v go >/dev/null 2>&1 \
-  || die "'go' is not on PATH; install Go >= 1.26 (the module's go directive) to build the control plane"
-
-# The module pins everything; never let a parent go.work or a newer
-# toolchain download change what gets built.
-export GOTOOLCHAIN=local GOWORK=off CGO_ENABLED=0 GOFLAGS=-mod=readonly
-
-module_version() { (cd "$MODULE_DIR" && go list -m -f '{{.Version}}' "$1"); }
+module_version() { go_tool_module_version "$MODULE_DIR" "$1"; }
 
 # The selected versions, read from the module graph rather than repeated here.
 K8S_VERSION="$(module_version k8s.io/kubernetes)" || die "cannot resolve k8s.io/kubernetes in $MODULE_DIR/go.mod"
@@ -92,8 +88,7 @@ fi
 mkdir -p "$BIN_DIR"
 # Two concurrent callers (say, a test run and `make testenv`) must not both
 # spend half an hour compiling; the second waits for the first.
-exec 9>"$KEY_DIR/build.lock"
-flock 9
+go_tool_lock "$KEY_DIR"
 
 package_of() {
   case "$1" in
@@ -102,8 +97,7 @@ package_of() {
   esac
 }
 
-# Builds one binary to a temporary name and renames it, so an interrupted
-# build never leaves a truncated binary that all_present would accept.
+# One binary, unless a caller before us built it.
 build_one() {
   local name="$1" ldflags="$2" started elapsed size
   if [[ -x "$BIN_DIR/$name" ]]; then
@@ -112,10 +106,7 @@ build_one() {
   fi
   say "  $name: building $(package_of "$name") ..."
   started=$SECONDS
-  (cd "$MODULE_DIR" && go build -trimpath -tags="$BUILD_TAGS" -ldflags="$ldflags" \
-      -o "$BIN_DIR/.$name.partial" "$(package_of "$name")") \
-    || die "go build of $name failed (see output above)"
-  mv -f "$BIN_DIR/.$name.partial" "$BIN_DIR/$name"
+  go_tool_compile "$name" "$MODULE_DIR" "$(package_of "$name")" "$BIN_DIR/$name" -tags="$BUILD_TAGS" -ldflags="$ldflags"
   elapsed=$((SECONDS - started))
   size="$(du -h "$BIN_DIR/$name" | cut -f1)"
   say "  $name: done in ${elapsed}s ($size)"

@@ -25,7 +25,6 @@ set -euo pipefail
 
 HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly HACK_DIR NODE_DIR="$HACK_DIR/node"
-readonly CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/distributed-cache/node"
 readonly MODULES=(k8s containerd cni coredns metrics-server kube-router pause)
 readonly DEBIAN_PACKAGES=(runc iptables ipset busybox-static)
 # The names pods and containerd use for the two local images.
@@ -34,15 +33,12 @@ readonly BUSYBOX_REPOSITORY=distributed-cache.invalid/busybox
 
 die() { echo "build-node: error: $*" >&2; exit 1; }
 say() { echo "build-node: $*" >&2; }
+# shellcheck source-path=SCRIPTDIR source=lib/go-tool.sh
+source "$HACK_DIR/lib/go-tool.sh"
+go_tool_require_go "the node"
+readonly CACHE_ROOT="$GO_TOOL_CACHE_ROOT/node"
 
-command -v go >/dev/null 2>&1 \
-  || die "'go' is not on PATH; install Go >= 1.26 (the modules' go directives) to build the node"
-
-# The modules pin everything; never let a parent go.work or a newer
-# toolchain download change what gets built.
-export GOTOOLCHAIN=local GOWORK=off CGO_ENABLED=0 GOFLAGS=-mod=readonly
-
-module_version() { (cd "$NODE_DIR/$1" && go list -m -f '{{.Version}}' "$2"); }
+module_version() { go_tool_module_version "$NODE_DIR/$1" "$2"; }
 
 K8S_VERSION="$(module_version k8s k8s.io/kubernetes)" || die "cannot resolve k8s.io/kubernetes in $NODE_DIR/k8s/go.mod"
 CONTAINERD_VERSION="$(module_version containerd github.com/containerd/containerd/v2)" \
@@ -55,7 +51,7 @@ KUBE_ROUTER_VERSION="$(module_version kube-router github.com/cloudnativelabs/kub
   || die "cannot resolve kube-router in $NODE_DIR/kube-router/go.mod"
 readonly K8S_VERSION CONTAINERD_VERSION CNI_VERSION METRICS_SERVER_VERSION KUBE_ROUTER_VERSION
 # The kubelet must match the control plane it registers with.
-CONTROL_PLANE_K8S="$(cd "$HACK_DIR/k8s" && go list -m -f '{{.Version}}' k8s.io/kubernetes)"
+CONTROL_PLANE_K8S="$(go_tool_module_version "$HACK_DIR/k8s" k8s.io/kubernetes)"
 [[ "$K8S_VERSION" == "$CONTROL_PLANE_K8S" ]] \
   || die "hack/node/k8s pins Kubernetes $K8S_VERSION but hack/k8s pins $CONTROL_PLANE_K8S; pin the same release"
 [[ "$K8S_VERSION" =~ ^v([0-9]+)\.([0-9]+)\.[0-9]+$ ]] || die "unexpected k8s.io/kubernetes version '$K8S_VERSION'"
@@ -174,11 +170,9 @@ fi
 
 mkdir -p "$BIN_DIR" "$CNI_DIR" "$IMAGE_DIR"
 # Two concurrent callers must not both compile; the second waits.
-exec 9>"$KEY_DIR/build.lock"
-flock 9
+go_tool_lock "$KEY_DIR"
 
-# Builds to a temporary name and renames, so an interrupted build never
-# leaves a truncated binary that all_present would accept.
+# One component, unless a caller before us built it.
 build_one() {
   local name="$1" module="$2" package="$3" dir="$4" flags_name="$5" tags="$6" ldflags started size
   if [[ -x "$dir/$name" ]]; then
@@ -189,9 +183,7 @@ build_one() {
   [[ "$tags" == - ]] && tags=""
   say "  $name: building $package ($module module) ..."
   started=$SECONDS
-  (cd "$NODE_DIR/$module" && go build -trimpath -tags="$tags" -ldflags="${!ldflags}" -o "$dir/.$name.partial" "$package") \
-    || die "go build of $name failed (see output above)"
-  mv -f "$dir/.$name.partial" "$dir/$name"
+  go_tool_compile "$name" "$NODE_DIR/$module" "$package" "$dir/$name" -tags="$tags" -ldflags="${!ldflags}"
   size="$(du -h "$dir/$name" | cut -f1)"
   say "  $name: done in $((SECONDS - started))s ($size)"
 }

@@ -1,4 +1,4 @@
-// The operator process's settings (DESIGN "The operator process"), from its
+// The operator process's settings (docs/operator.md, "The operator process"), from its
 // environment. Pure: main passes in what it read from the machine.
 import { LOG_LEVELS, type LogLevel } from '../dataplane/config/contract.js';
 

@@ -20,6 +20,19 @@ export const ZK_CONNECT_PATTERN = '^[^\\s,/]+:[0-9]+(,[^\\s,/]+:[0-9]+)*(/[^\\s]
 /** Read for ADVERTISE_ADDRESS's default; Kubernetes sets it from the pod's IP. */
 export const POD_IP_ENV = 'POD_IP';
 
+// The defaults and bounds below are also the CRD's for the spec fields behind
+// these settings, so a cache that leaves a field out runs what a bare server
+// would, and the API server refuses what a server would refuse.
+
+/** REPLICATION_FACTOR's default and bounds (spec.replicationFactor). */
+export const DEFAULT_REPLICATION_FACTOR = 2;
+export const REPLICATION_FACTOR_RANGE = { min: 1, max: 16 } as const;
+/** MAX_MEMORY's default and the least it may be (spec.servers.maxMemory). */
+export const DEFAULT_MAX_MEMORY = '256Mi';
+export const MAX_MEMORY_FLOOR = '1Mi';
+/** DRAIN_TIMEOUT's default (spec.servers.drainTimeoutSeconds). */
+export const DEFAULT_DRAIN_TIMEOUT_SECONDS = 30;
+
 export interface SettingSpec {
   env: string;
   /** None for a secret: a flag's value is visible to anyone who can list processes. */
@@ -41,10 +54,10 @@ export const SETTINGS = {
   zone: { env: 'ZONE', flag: '--zone', roles: ['server'], describe: 'its zone (the node\'s topology.kubernetes.io/zone): a key\'s copies go to distinct zones (default: none known, a zone of its own)' },
   nodeName: { env: 'NODE_NAME', flag: '--node-name', roles: ['server'], describe: 'its machine (the Kubernetes node): copies go to distinct nodes when zones run out (default: none known, a node of its own)' },
   placement: { env: 'PLACEMENT', flag: '--placement', roles: ['server'], describe: 'zone|node|none: how a key\'s copies are spread; the weakest any server runs with is in force (default zone)' },
-  replicationFactor: { env: 'REPLICATION_FACTOR', flag: '--replication-factor', roles: ['server', 'client'], describe: 'copies of each key (default 2)' },
-  maxMemory: { env: 'MAX_MEMORY', flag: '--max-memory', roles: ['server'], describe: 'LRU bound on stored bytes, e.g. 256Mi (default 256Mi)' },
+  replicationFactor: { env: 'REPLICATION_FACTOR', flag: '--replication-factor', roles: ['server', 'client'], describe: `copies of each key (default ${DEFAULT_REPLICATION_FACTOR})` },
+  maxMemory: { env: 'MAX_MEMORY', flag: '--max-memory', roles: ['server'], describe: `LRU bound on stored bytes, e.g. 256Mi (default ${DEFAULT_MAX_MEMORY})` },
   maxEntries: { env: 'MAX_ENTRIES', flag: '--max-entries', roles: ['server'], describe: 'optional LRU bound on the number of keys' },
-  drainTimeout: { env: 'DRAIN_TIMEOUT', flag: '--drain-timeout', roles: ['server'], describe: 'longest hand-off on SIGTERM (default 30s)' },
+  drainTimeout: { env: 'DRAIN_TIMEOUT', flag: '--drain-timeout', roles: ['server'], describe: `longest hand-off on SIGTERM (default ${DEFAULT_DRAIN_TIMEOUT_SECONDS}s)` },
   leaveNotice: { env: 'LEAVE_NOTICE', flag: '--leave-notice', roles: ['server'], describe: 'on SIGTERM, stay registered as leaving at least this long, so peers\' readiness probes see the hand-off (default 0s; the operator sets 3s)' },
   antiEntropyInterval: { env: 'ANTI_ENTROPY_INTERVAL', flag: '--anti-entropy-interval', roles: ['server'], describe: 'how often a server compares the versions it shares with each peer and repairs what differs (default 30s; 0 turns it off; at least 1s)' },
   coalesce: { env: 'ROUTER_COALESCE', flag: '--router-coalesce', roles: ['client'], describe: 'on|off: batch requests for the same server per event-loop turn (default on; off only to measure what it buys)' },
@@ -62,16 +75,25 @@ export type SettingName = keyof typeof SETTINGS;
 
 // Unit parsers: they return undefined for input they cannot read, so the caller can name the setting.
 
-const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
-const DECIMAL: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+/**
+ * A byte size as a Kubernetes quantity, `1048576`, `256Mi`, `1G`: the sizes
+ * both Kubernetes and parseByteSize read (also the CRD's pattern for
+ * spec.servers.maxMemory).
+ */
+export const BYTE_SIZE_PATTERN = '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$';
+const BYTE_SIZE = new RegExp(BYTE_SIZE_PATTERN);
+const BYTE_MULTIPLIERS: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
 
-/** Reads a byte size written as a Kubernetes quantity: `1048576`, `256Mi`, `1G`. */
+/** Reads a byte size written as BYTE_SIZE_PATTERN says, or with `K` for kilo. */
 export function parseByteSize(text: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|K|M|G|T)?$/.exec(text.trim());
+  // Kubernetes spells kilo `k` only; MAX_MEMORY has always taken `K` as well.
+  const size = text.trim().replace(/K$/, 'k');
+  const match = BYTE_SIZE.exec(size);
   if (!match) return undefined;
-  const [, amount, suffix] = match;
-  const multiplier = suffix ? (BINARY[suffix] ?? DECIMAL[suffix]) : 1;
-  const bytes = Math.floor(Number(amount) * (multiplier ?? 1));
+  const suffix = match[2];
+  const amount = Number(suffix === undefined ? size : size.slice(0, -suffix.length));
+  const multiplier = suffix === undefined ? 1 : (BYTE_MULTIPLIERS[suffix] as number);
+  const bytes = Math.floor(amount * multiplier);
   return Number.isSafeInteger(bytes) ? bytes : undefined;
 }
 

@@ -2,11 +2,16 @@
 // from its flag or environment variable and checked.
 import { hostname } from 'node:os';
 import {
+  DEFAULT_DRAIN_TIMEOUT_SECONDS,
+  DEFAULT_MAX_MEMORY,
   DEFAULT_PORT,
+  DEFAULT_REPLICATION_FACTOR,
   LOG_LEVELS,
+  MAX_MEMORY_FLOOR,
   parseByteSize,
   parseDurationMs,
   POD_IP_ENV,
+  REPLICATION_FACTOR_RANGE,
   SETTINGS,
   ZK_CONNECT_PATTERN,
   ZOOKEEPER_CLIENT_PORT,
@@ -55,6 +60,8 @@ export interface TlsFiles {
 }
 
 const ZK_CONNECT = new RegExp(ZK_CONNECT_PATTERN);
+const DEFAULT_MAX_MEMORY_BYTES = parseByteSize(DEFAULT_MAX_MEMORY) as number;
+const MAX_MEMORY_FLOOR_BYTES = parseByteSize(MAX_MEMORY_FLOOR) as number;
 
 /** A setting that cannot be used; the message names it so the operator can fix it. */
 export class ConfigError extends Error {
@@ -160,21 +167,24 @@ export function parseConfig(
     throw new ConfigError(label('placement'), `"${placement}" is not one of ${PLACEMENT_MODES.join(', ')}`);
   }
   const rText = raw('replicationFactor');
-  const replicationFactor = rText === undefined ? 2 : integerIn(label('replicationFactor'), rText, 1, 16);
+  const replicationFactor =
+    rText === undefined
+      ? DEFAULT_REPLICATION_FACTOR
+      : integerIn(label('replicationFactor'), rText, REPLICATION_FACTOR_RANGE.min, REPLICATION_FACTOR_RANGE.max);
 
   const memText = raw('maxMemory');
-  let maxMemoryBytes = 256 * 2 ** 20;
+  let maxMemoryBytes = DEFAULT_MAX_MEMORY_BYTES;
   if (memText !== undefined) {
     const parsed = parseByteSize(memText);
     if (parsed === undefined) throw new ConfigError(label('maxMemory'), `"${memText}" is not a size like 256Mi or 1G`);
-    if (parsed < 2 ** 20) throw new ConfigError(label('maxMemory'), 'must be at least 1Mi');
+    if (parsed < MAX_MEMORY_FLOOR_BYTES) throw new ConfigError(label('maxMemory'), `must be at least ${MAX_MEMORY_FLOOR}`);
     maxMemoryBytes = parsed;
   }
   const entriesText = raw('maxEntries');
   const maxEntries = entriesText === undefined ? undefined : integerIn(label('maxEntries'), entriesText, 1, 2 ** 32);
 
   const drainText = raw('drainTimeout');
-  const drainTimeoutMs = drainText === undefined ? 30_000 : durationIn(label('drainTimeout'), drainText, 0);
+  const drainTimeoutMs = drainText === undefined ? DEFAULT_DRAIN_TIMEOUT_SECONDS * 1000 : durationIn(label('drainTimeout'), drainText, 0);
   const noticeText = raw('leaveNotice');
   const leaveNoticeMs = noticeText === undefined ? 0 : durationIn(label('leaveNotice'), noticeText, 0);
   const antiEntropyText = raw('antiEntropyInterval');

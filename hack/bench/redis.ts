@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -103,7 +104,7 @@ export class RedisReference {
           redis.stop();
           throw new Error(`redis-server did not start on port ${port}: ${(error as Error).message}`);
         }
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
       }
     }
   }

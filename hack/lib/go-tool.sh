@@ -1,8 +1,8 @@
 # shellcheck shell=bash
-# Sourced by the hack/build-*.sh scripts that build one pinned Go program
-# (porcupine, helm, promtool) into ~/.cache once: the pinned Go environment,
-# the build lock, and the build itself. Expects die() and say() from the
-# script that sources it.
+# Sourced by the hack/build-*.sh scripts that build pinned Go programs into
+# ~/.cache once: one each (porcupine, helm, promtool) or several under one
+# key (k8s, node). The pinned Go environment, the build lock, and the build
+# itself. Expects die() and say() from the script that sources it.
 
 # shellcheck disable=SC2034 # used by the scripts that source this
 readonly GO_TOOL_CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/distributed-cache"
@@ -22,28 +22,50 @@ go_tool_module_version() {
   (cd "$module_dir" && go list -m -f '{{.Version}}' "$module")
 }
 
-# Builds PACKAGE of the module in MODULE_DIR to OUTPUT, once, whoever else
-# asks at the same time: concurrent callers wait on a lock and then find it
-# built. Goes through a temporary name, renamed when complete, so an
-# interrupted build never leaves a truncated binary that a later -x test
-# would accept. At the lowest priority: these 2-core machines are shared with
-# tests. The remaining arguments go to `go build` (-tags, -ldflags).
+# Takes DIR/build.lock until go_tool_unlock (or the script's exit), so that
+# two concurrent callers never both compile: the second waits, then finds
+# the binaries built.
+go_tool_lock() {
+  mkdir -p "$1"
+  exec 9>"$1/build.lock"
+  flock 9
+}
+
+go_tool_unlock() {
+  exec 9>&-
+}
+
+# Runs `go build` of PACKAGE of the module in MODULE_DIR into OUTPUT, with
+# no lock and no progress lines. Goes through a hidden temporary name,
+# renamed when complete, so an interrupted build never leaves a truncated
+# binary that a later -x test would accept. At the lowest priority: these
+# 2-core machines are shared with tests. The remaining arguments go to
+# `go build` (-tags, -ldflags).
+#   go_tool_compile NAME MODULE_DIR PACKAGE OUTPUT [go build flags...]
+go_tool_compile() {
+  local name="$1" module_dir="$2" package="$3" output="$4" partial
+  shift 4
+  partial="${output%/*}/.${output##*/}.partial"
+  (cd "$module_dir" && nice -n 19 go build -trimpath "$@" -o "$partial" "$package") \
+    || die "go build of $name failed (see output above)"
+  mv -f "$partial" "$output"
+}
+
+# Builds one program to OUTPUT, once, whoever else asks at the same time:
+# concurrent callers wait on the lock in OUTPUT's directory and then find it
+# built.
 #   go_tool_build NAME MODULE_DIR PACKAGE OUTPUT [go build flags...]
 go_tool_build() {
   local name="$1" module_dir="$2" package="$3" output="$4" started
   shift 4
-  mkdir -p "${output%/*}"
-  exec 9>"${output%/*}/build.lock"
-  flock 9
+  go_tool_lock "${output%/*}"
   if [[ -x "$output" ]]; then
     say "$name: built meanwhile by another caller"
   else
     say "building $name ($package) with $(go version | cut -d' ' -f3) into ${output%/*}"
     started=$SECONDS
-    (cd "$module_dir" && nice -n 19 go build -trimpath "$@" -o "$output.partial" "$package") \
-      || die "go build of $name failed (see output above)"
-    mv -f "$output.partial" "$output"
+    go_tool_compile "$name" "$module_dir" "$package" "$output" "$@"
     say "$name built in $((SECONDS - started))s ($(du -h "$output" | cut -f1))"
   fi
-  exec 9>&-
+  go_tool_unlock
 }

@@ -1,6 +1,18 @@
 // The DistributedCache API (cache.distributed.dev/v1alpha1): its schema, from
 // which both the CRD in crds/ and the TypeScript types below are derived.
-import { DEFAULT_PORT, LOG_LEVELS, ZK_CONNECT_PATTERN } from '../../dataplane/config/contract.js';
+// The defaults and bounds of fields that are data plane settings come from its
+// process contract, so the two cannot drift apart.
+import {
+  BYTE_SIZE_PATTERN,
+  DEFAULT_DRAIN_TIMEOUT_SECONDS,
+  DEFAULT_MAX_MEMORY,
+  DEFAULT_PORT,
+  DEFAULT_REPLICATION_FACTOR,
+  LOG_LEVELS,
+  MAX_MEMORY_FLOOR,
+  REPLICATION_FACTOR_RANGE,
+  ZK_CONNECT_PATTERN,
+} from '../../dataplane/config/contract.js';
 import {
   arrayOf,
   boolean,
@@ -37,8 +49,6 @@ export const MAX_NAME_LENGTH = 42;
 /** Kubernetes' own quantity syntax (as in the built-in types' OpenAPI). */
 const QUANTITY_PATTERN =
   '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
-/** The byte sizes that both Kubernetes and the data plane's MAX_MEMORY parser read. */
-const BYTE_SIZE_PATTERN = '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$';
 
 const MAX_REPLICAS = 100;
 
@@ -184,9 +194,9 @@ export const specSchema = object({
     replicationFactor: integer({
       description: 'Copies of each key, held on different servers; capped by the number of live servers.',
       format: 'int32',
-      minimum: 1,
-      maximum: 16,
-      default: 2,
+      minimum: REPLICATION_FACTOR_RANGE.min,
+      maximum: REPLICATION_FACTOR_RANGE.max,
+      default: DEFAULT_REPLICATION_FACTOR,
     }),
     servers: object({
       description: 'The cache servers, which hold the keys (a Deployment named <name>-server).',
@@ -203,8 +213,13 @@ export const specSchema = object({
         maxMemory: string({
           description: "Each server's LRU bound on stored bytes (MAX_MEMORY), e.g. 256Mi or 1Gi.",
           pattern: BYTE_SIZE_PATTERN,
-          default: '256Mi',
-          rules: [{ rule: "quantity(self).compareTo(quantity('1Mi')) >= 0", message: 'spec.servers.maxMemory must be at least 1Mi' }],
+          default: DEFAULT_MAX_MEMORY,
+          rules: [
+            {
+              rule: `quantity(self).compareTo(quantity('${MAX_MEMORY_FLOOR}')) >= 0`,
+              message: `spec.servers.maxMemory must be at least ${MAX_MEMORY_FLOOR}`,
+            },
+          ],
         }),
         maxEntries: integer({
           description: "An optional bound on each server's number of keys (MAX_ENTRIES).",
@@ -217,7 +232,7 @@ export const specSchema = object({
           format: 'int32',
           minimum: 1,
           maximum: 3600,
-          default: 30,
+          default: DEFAULT_DRAIN_TIMEOUT_SECONDS,
         }),
         resources: resources(
           "Each server's CPU and memory. When left out: a 250m CPU request, and memory of 1.5 x maxMemory + 128Mi as request and limit.",

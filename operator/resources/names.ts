@@ -1,5 +1,5 @@
 // The names, labels, annotations and ports of everything the operator creates:
-// a contract with users (DESIGN "What it creates"), so defined once, here.
+// a contract with users (docs/operator.md, "What it creates"), so defined once, here.
 import { ZOOKEEPER_CLIENT_PORT } from '../../dataplane/config/contract.js';
 import { API_VERSION, KIND, type DistributedCache } from '../api/distributed-cache.js';
 import { contentHash } from './hash.js';

@@ -1,5 +1,6 @@
 // A DistributedCache's status, as a pure function of the cache and the
-// workloads the operator observed (DESIGN "Reconcile": decisions are pure).
+// workloads the operator observed (docs/operator.md, "The operator process":
+// each reconcile computes the children and the status as pure functions).
 import type { V1Deployment, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import type { ResolvedSpec } from '../api/defaults.js';
 import type { Condition, DistributedCache, DistributedCacheStatus } from '../api/distributed-cache.js';

@@ -2,6 +2,7 @@
 // sees a request (slow heads, oversized heads, malformed requests), and of
 // an answer's exact bytes.
 import { connect, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export function openSocket(port: number, host = '127.0.0.1'): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -43,7 +44,7 @@ export async function trickle(socket: Socket, lines: Iterable<string>, everyMs: 
   for (const line of lines) {
     if (socket.destroyed || !socket.writable) return;
     socket.write(line);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
+    await sleep(everyMs);
   }
 }
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ConfigError, parseConfig, usage } from '../../dataplane/config/settings.js';
-import { parseByteSize, parseDurationMs } from '../../dataplane/config/contract.js';
+import { BYTE_SIZE_PATTERN, parseByteSize, parseDurationMs } from '../../dataplane/config/contract.js';
 
 const fail = (fn: () => unknown): ConfigError => {
   try {
@@ -119,6 +119,15 @@ describe('units', () => {
     expect(parseByteSize('1.5Ki')).to.equal(1536);
     expect(parseByteSize('12 MB')).to.equal(undefined);
     expect(parseByteSize('-1')).to.equal(undefined);
+  });
+
+  it('reads every byte size the CRD admits for spec.servers.maxMemory, and K for kilo besides', () => {
+    for (const size of ['0', '1', '1.5', '1Ki', '1Mi', '1Gi', '1Ti', '1k', '1M', '1G', '1T']) {
+      expect(size).to.match(new RegExp(BYTE_SIZE_PATTERN));
+      expect(parseByteSize(size), size).to.be.a('number');
+    }
+    expect(parseByteSize('2K')).to.equal(2000);
+    expect('2K').to.not.match(new RegExp(BYTE_SIZE_PATTERN));
   });
 
   it('reads Go-style durations', () => {

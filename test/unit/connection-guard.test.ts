@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createApp, listen } from '../../dataplane/http/app.js';
 import type { ConnectionLimits } from '../../dataplane/http/connection-guard.js';
 import { RouteTable } from '../../dataplane/http/route-table.js';
@@ -20,8 +21,6 @@ const SLACK_MS = 4 * LIMITS.checkIntervalMs + 300;
 const NODE_KEEP_ALIVE_BUFFER_MS = 1000;
 /** More than the kernel buffers of a loopback connection hold, so an unread answer stalls. */
 const BIG_ANSWER_BYTES = 64 * 1024 * 1024;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function expectJsonError(text: string, status: number, message: RegExp): void {
   const answer = parseRawAnswer(text);
@@ -113,9 +112,9 @@ describe('connection guard (a Koa app on loopback with small limits)', () => {
     const answers: string[] = [];
     socket.on('data', (chunk: Buffer) => answers.push(chunk.toString()));
     socket.write('GET /ping HTTP/1.1\r\nHost: x\r\n\r\n');
-    await new Promise((resolve) => setTimeout(resolve, LIMITS.headersTimeoutMs * 2));
+    await sleep(LIMITS.headersTimeoutMs * 2);
     socket.write('GET /ping HTTP/1.1\r\nHost: x\r\n\r\n');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
     socket.destroy();
     expect(answers.join('').match(/HTTP\/1\.1 200/g)).to.have.length(2);
   });

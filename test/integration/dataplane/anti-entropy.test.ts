@@ -7,6 +7,7 @@
 // read repair cannot help. With anti-entropy every owner holds the newest
 // version within the stated bound; with it off, the same gaps stay.
 import { expect } from 'chai';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { convergenceBoundMs } from '../../../dataplane/ring/antientropy-plan.js';
 import type { RingDescription } from '../../../dataplane/ring/ring-view.js';
 import { Ring } from '../../../dataplane/ring/ring.js';
@@ -146,7 +147,7 @@ describe('anti-entropy: replicas converge by themselves (3 servers, R = 2)', fun
   it('leaves the same gaps in place with ANTI_ENTROPY_INTERVAL=0, which shows the check can fail', async function () {
     cluster = await LocalCluster.start({ servers: 3, env: { ANTI_ENTROPY_INTERVAL: '0' } });
     const planted = await plantGaps(cluster);
-    await new Promise((resolve) => setTimeout(resolve, bound + 2000));
+    await sleep(bound + 2000);
     expect(await stillDiverged(planted)).to.have.length(planted.length);
     expect(await total(cluster, 'dcache_antientropy_comparisons_total')).to.equal(0);
   });

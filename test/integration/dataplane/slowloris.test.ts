@@ -12,6 +12,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type 
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connect as tcpConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as tlsConnect } from 'node:tls';
 import { CONNECTION_LIMITS } from '../../../dataplane/http/connection-guard.js';
 import { LocalCluster } from '../../support/cluster.js';
@@ -36,8 +37,6 @@ const ATTACKER_CLOSED_WITHIN_MS = headersTimeoutMs + checkIntervalMs + closeGrac
 /** "Within a few": the process's own descriptors (ZooKeeper, peers, pools) come and go. */
 const FD_SLACK = 8;
 const FDS_SETTLE_WITHIN_MS = 15_000;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -60,7 +60,7 @@ describe('operator: reconciling DistributedCaches on a real control plane', func
       cache = await admin.createCache(namespace, NAME, { servers: { replicas: 3, maxMemory: '128Mi' } });
     });
 
-    it('gets every child, named, labelled and owned as DESIGN promises', async function () {
+    it('gets every child, named, labelled and owned as docs/operator.md "What it creates" says', async function () {
       const owner = (refs: V1OwnerReference[] | undefined) => refs?.find((ref) => ref.uid === cache.metadata.uid);
       const children = await waitFor('all seven children', async () => {
         const found = await Promise.all([

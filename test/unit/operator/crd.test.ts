@@ -41,7 +41,7 @@ describe('operator API: the DistributedCache CRD', () => {
     expect(readFileSync(repoPath(CRD_FILE), 'utf8')).to.equal(distributedCacheCrdYaml());
   });
 
-  it('names the API as DESIGN promises: group, version, kind, plural, short name, namespaced', () => {
+  it('names the API as the opening of docs/operator.md does: group, version, kind, plural, short name, namespaced', () => {
     const crd = distributedCacheCrd();
     expect(crd.metadata.name).to.equal('distributedcaches.cache.distributed.dev');
     expect(crd.spec).to.deep.include({ group: 'cache.distributed.dev', scope: 'Namespaced' });

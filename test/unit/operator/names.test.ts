@@ -10,7 +10,7 @@ import {
 } from '../../../operator/resources/names.js';
 
 describe('operator resources: names and labels', () => {
-  it('names the children as DESIGN promises', () => {
+  it('names the children as docs/operator.md "What it creates" lists them', () => {
     expect(childNames('orders')).to.deep.equal({
       zookeeper: 'orders-zookeeper',
       zookeeperHeadless: 'orders-zookeeper-headless',

@@ -36,7 +36,7 @@ describe('operator resources: the cache servers', () => {
     expect(container({ image: 'registry.example/cache:2' }).image).to.equal('registry.example/cache:2');
   });
 
-  it('passes the data plane its settings: the process contract of DESIGN', () => {
+  it('passes the data plane its settings: the process contract (docs/operator.md, "What it creates")', () => {
     const { values, fields } = envOf(container({ replicationFactor: 3, servers: { maxMemory: '1Gi', maxEntries: 5000, drainTimeoutSeconds: 45 }, logLevel: 'debug' }));
     expect(fields).to.deep.equal({
       NODE_ID: 'metadata.name',
