@@ -28,7 +28,7 @@ export interface OperatorDefaults {
 export const DEFAULT_ZOOKEEPER_IMAGE = 'zookeeper:3.9';
 export const DEFAULT_ZOOKEEPER_REPLICAS = 1;
 export const DEFAULT_ZOOKEEPER_STORAGE = '1Gi';
-/** Sized for the fixed 256 MB JVM heap (ZK_SERVER_HEAP) plus the JVM's own memory. */
+/** The limit gives a 256 MiB JVM heap (ZK_SERVER_HEAP is half the limit) plus the JVM's own memory. */
 export const DEFAULT_ZOOKEEPER_RESOURCES: Resources = { requests: { cpu: '100m', memory: '384Mi' }, limits: { memory: '512Mi' } };
 
 /** Requests and limits as the API server stores them: string quantities. */

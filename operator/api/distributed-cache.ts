@@ -337,7 +337,7 @@ export const specSchema = object({
           ],
         }),
         resources: resources(
-          "Each member's CPU and memory. When left out: 100m CPU and 384Mi memory requested, 512Mi memory limit. The JVM heap is 256 MB (ZK_SERVER_HEAP), so keep the memory limit well above that.",
+          "Each member's CPU and memory. When left out: 100m CPU and 384Mi memory requested, 512Mi memory limit. The JVM heap (ZK_SERVER_HEAP) is half the memory limit (half the request without a limit, at least 64Mi; 256Mi with neither).",
         ),
         ...podSettingsProperties(
           'spec.zookeeper',

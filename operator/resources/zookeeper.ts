@@ -8,6 +8,8 @@
 import type { V1PodDisruptionBudget } from '@kubernetes/client-node';
 import type { ZooKeeperSettings } from '../api/defaults.js';
 import type { PodDisruptionBudget, Service, StatefulSet } from './child-kinds.js';
+import { parseByteSize } from '../../dataplane/config/contract.js';
+import type { Resources } from '../api/defaults.js';
 import { childMetadata, zookeeperMemberHosts, type CacheContext } from './context.js';
 import { podSecurityContext, pullSecrets, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from './dataplane-pod.js';
 import { contentHash } from './hash.js';
@@ -33,6 +35,24 @@ function managed(ctx: CacheContext): ManagedZooKeeper | undefined {
   return ctx.spec.zookeeper.mode === 'managed' ? ctx.spec.zookeeper : undefined;
 }
 
+/** The JVM heap when the members have no memory limit (nor request) to size it by. */
+export const DEFAULT_ZOOKEEPER_HEAP_MIB = 256;
+/** The least heap a member gets, whatever its limit. */
+const MIN_ZOOKEEPER_HEAP_MIB = 64;
+
+/**
+ * ZK_SERVER_HEAP (MiB, the -Xmx both images derive): half the member's memory
+ * limit (or request, without a limit), leaving the rest to the JVM's own
+ * memory (metaspace, threads, direct buffers) so that it stops short of the
+ * OOM killer; 256 MiB without either. The default limit of 512Mi gives 256.
+ */
+export function zookeeperHeapMiB(resources: Resources | undefined): number {
+  const memory = resources?.limits?.['memory'] ?? resources?.requests?.['memory'];
+  const bytes = memory === undefined ? undefined : parseByteSize(memory);
+  if (bytes === undefined) return DEFAULT_ZOOKEEPER_HEAP_MIB;
+  return Math.max(MIN_ZOOKEEPER_HEAP_MIB, Math.floor(bytes / 2 / 2 ** 20));
+}
+
 /** ZOO_SERVERS: every member by its stable name under the headless Service. */
 export function zooServers(ctx: CacheContext, replicas: number): string {
   return zookeeperMemberHosts(ctx, replicas)
@@ -51,7 +71,7 @@ export function desiredZooKeeperStatefulSet(ctx: CacheContext): StatefulSet | un
     ZOO_4LW_COMMANDS_WHITELIST: 'srvr,ruok',
     ZOO_ADMINSERVER_ENABLED: 'false',
     ZOO_DATA_LOG_DIR: `${DATA_DIR}/log`,
-    ZK_SERVER_HEAP: '256',
+    ZK_SERVER_HEAP: String(zookeeperHeapMiB(zk.resources)),
   };
   const pull = { imagePullPolicy: ctx.spec.imagePullPolicy, imagePullSecrets: ctx.spec.imagePullSecrets };
   const podConfig = { image: zk.image, env, ...pull, resources: zk.resources, pod: zk.pod };

@@ -234,6 +234,16 @@ describe('e2e: a cache across three zones while nodes fail', function () {
     }
   });
 
+  it('runs ZooKeeper members that log, with a JVM heap of half their memory limit', async function () {
+    for (const { name } of await podsOf('zookeeper')) {
+      const log = await kubectl(['-n', namespace, 'logs', name]);
+      // ZooKeeper states Runtime.maxMemory() at start; with the serial collector it is the heap less a survivor space.
+      const max = /Server environment:os\.memory\.max=(\d+)MB/.exec(log);
+      expect(max, `${name} logs its environment (an image without an SLF4J binding logs nothing): ${log.slice(0, 500)}`).to.not.equal(null);
+      expect(Number(max?.[1]), `${name}'s heap in MB, for a limit of 512Mi`).to.be.within(224, 256);
+    }
+  });
+
   describe('under live traffic, on the cluster of hack/node.sh', function () {
     before(function () {
       if (CLUSTER_DIR === '') {

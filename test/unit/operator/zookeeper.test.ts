@@ -5,6 +5,7 @@ import {
   desiredZooKeeperPdb,
   desiredZooKeeperService,
   desiredZooKeeperStatefulSet,
+  zookeeperHeapMiB,
 } from '../../../operator/resources/zookeeper.js';
 import { ANNOTATION } from '../../../operator/resources/names.js';
 import { contextFor, envOf } from '../../support/operator-fixtures.js';
@@ -39,6 +40,28 @@ describe('operator resources: the ZooKeeper ensemble', () => {
       }
     });
   }
+
+  describe('sizes the JVM heap (ZK_SERVER_HEAP, MiB) from the member\'s memory', () => {
+    const cases: Array<[string, Parameters<typeof zookeeperHeapMiB>[0], number]> = [
+      ['the default limit, 512Mi: 256, as before', { requests: { memory: '384Mi' }, limits: { memory: '512Mi' } }, 256],
+      ['a limit of 2Gi: half of it', { limits: { memory: '2Gi' } }, 1024],
+      ['a limit in decimal units, 1G', { limits: { memory: '1G' } }, 476],
+      ['a request and no limit: half the request', { requests: { memory: '1Gi' } }, 512],
+      ['neither: 256', { requests: { cpu: '1' } }, 256],
+      ['no resources at all: 256', undefined, 256],
+      ['a tiny limit: still 64', { limits: { memory: '96Mi' } }, 64],
+    ];
+    for (const [what, resources, heap] of cases) {
+      it(what, () => expect(zookeeperHeapMiB(resources)).to.equal(heap));
+    }
+
+    it('passes it to the members', () => {
+      const container = desiredZooKeeperStatefulSet(contextFor({ zookeeper: { resources: { limits: { memory: '2Gi' } } } }))
+        ?.spec?.template.spec?.containers[0] as V1Container;
+      expect(envOf(container).values['ZK_SERVER_HEAP']).to.equal('1024');
+      expect(envOf(zkContainer()).values['ZK_SERVER_HEAP']).to.equal('256');
+    });
+  });
 
   it('creates nothing for ZooKeeper when connectString names an existing ensemble', () => {
     const ctx = contextFor({ zookeeper: { connectString: 'zk:2181' } });
