@@ -31,17 +31,29 @@ app.kubernetes.io/part-of: distributed-cache
 
 {{/*
 Renders a file of files/ as it is, adding the labels above, the release
-namespace (to a namespaced object) and any "annotations" given. The files are
+namespace (to a namespaced object) and any "annotations" and "labels" given
+(the file's own labels and the ones above win over those). The files are
 links to the ones in crds/ and manifests/ that kustomize applies, so those
-objects have a single copy. Call: (dict "root" $ "file" PATH ["annotations" DICT]).
+objects have a single copy. Call: (dict "root" $ "file" PATH ["annotations" DICT] ["labels" DICT]).
 */}}
 {{- define "distributed-cache.verbatim" -}}
+{{- include "distributed-cache.object" (dict "root" .root "object" (include "distributed-cache.file" .) "annotations" .annotations "labels" .labels) }}
+{{- end }}
+
+{{/* A file of files/ as YAML, checked to be one object. Call: (dict "root" $ "file" PATH). */}}
+{{- define "distributed-cache.file" -}}
 {{- $object := .root.Files.Get .file | fromYaml }}
 {{- if or (not $object) (hasKey $object "Error") }}
 {{- fail (printf "chart file %s is missing or not one YAML object: %v" .file (get $object "Error")) }}
 {{- end }}
+{{- toYaml $object }}
+{{- end }}
+
+{{/* What verbatim does, to an object given as YAML (a file's, changed first). */}}
+{{- define "distributed-cache.object" -}}
+{{- $object := .object | fromYaml }}
 {{- $meta := $object.metadata }}
-{{- $_ := set $meta "labels" (merge (include "distributed-cache.labels" .root | fromYaml) ($meta.labels | default dict)) }}
+{{- $_ := set $meta "labels" (merge (include "distributed-cache.labels" .root | fromYaml) ($meta.labels | default dict) (deepCopy (.labels | default dict))) }}
 {{- with .annotations }}
 {{- $_ := set $meta "annotations" (merge (deepCopy .) ($meta.annotations | default dict)) }}
 {{- end }}

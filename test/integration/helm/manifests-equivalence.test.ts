@@ -49,4 +49,13 @@ describe('charts/distributed-cache and manifests/ render the same objects', func
       expect(added.sort(), key).to.deep.equal([...HELM_LABELS].sort());
     }
   });
+
+  it('with monitoring on, its metrics Service and ServiceMonitor are those of manifests/monitoring/, apart from Helm\'s labels', async function () {
+    const monitoring = byKey(parseObjects(await helmTemplate(['monitoring.enabled=true'])));
+    const kustomizedMonitoring = byKey(parseObjects(await kubectl(['kustomize', repoPath('manifests', 'monitoring')])));
+    const added = [...monitoring.keys()].filter((key) => !chart.has(key)).sort();
+    // The alerts (a PrometheusRule) are manifests/monitoring/'s alone: the chart installs the operator, not a cache's alerting.
+    expect(added).to.deep.equal([...kustomizedMonitoring.keys()].filter((key) => !key.startsWith('PrometheusRule ')).sort());
+    for (const key of added) expect(withoutHelmMetadata(monitoring.get(key) as KubeObject), key).to.deep.equal(kustomizedMonitoring.get(key));
+  });
 });
