@@ -12,6 +12,7 @@
 //   npm run bench:operator [-- --caches N] [-- --rounds R] [-- --json FILE]
 //                          [-- --baseline OTHER/dist/operator/main.js] [-- --against BEFORE.json]
 import { readFileSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Watch } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION, type DistributedCache } from '../../operator/api/distributed-cache.js';
 import { adminKubeConfig, createTestNamespace, deleteTestNamespace, startControlPlane, stopControlPlane } from '../../test/support/control-plane.js';
@@ -130,7 +131,12 @@ async function runRound(admin: Admin, kubeconfig: string, caches: number, name: 
         await admin.createCache(namespace, name, { servers: { replicas: 2, maxMemory: '64Mi' } });
       }),
     );
-    await Promise.race([statuses.all, new Promise((_, reject) => setTimeout(() => reject(new Error('caches did not all get a status in 120 s')), 120_000))]);
+    // A cancellable deadline: a pending timer would keep the bench alive for 120 s after its last round.
+    const deadline = new AbortController();
+    await Promise.race([
+      statuses.all,
+      sleep(120_000, undefined, { signal: deadline.signal }).then(() => { throw new Error('caches did not all get a status in 120 s'); }),
+    ]).finally(() => deadline.abort());
     statuses.stop();
     // Settled: nothing queued, and no reconcile for a second.
     let last = -1;
