@@ -1,6 +1,7 @@
 // Entry point: `node dist/dataplane/main.js server|client [flags]`.
 import { SETTINGS, type Role } from './config/contract.js';
 import { ConfigError, parseConfig, usage } from './config/settings.js';
+import { armExitWatchdog } from './exit-watchdog.js';
 import { LogSink } from './observability/log-sink.js';
 import { createLogger } from './observability/logger.js';
 import { ClientCredential } from './security/client-credential.js';
@@ -14,6 +15,10 @@ const ROLES: readonly Role[] = ['server', 'client'];
 
 /** How long a stopped process waits for stdout's reader to take its last lines. */
 const LOG_FLUSH_MS = 2000;
+/** The safety exit comes this long after the drain timeout. */
+const SAFETY_EXIT_AFTER_DRAIN_MS = 15_000;
+/** The watchdog kills this long after the safety exit, which only a stuck event loop can miss. */
+const WATCHDOG_AFTER_SAFETY_MS = 5000;
 
 async function main(argv: readonly string[]): Promise<void> {
   const [role, ...flags] = argv;
@@ -60,9 +65,11 @@ async function main(argv: readonly string[]): Promise<void> {
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'stopping');
     // A second chance for a stuck shutdown: never outlive the drain by much.
-    setTimeout(() => process.exit(1), config.drainTimeoutMs + 15_000).unref();
+    const safetyExitMs = config.drainTimeoutMs + SAFETY_EXIT_AFTER_DRAIN_MS;
+    armExitWatchdog(safetyExitMs + WATCHDOG_AFTER_SAFETY_MS, (error) => logger.warn({ err: error }, 'exit watchdog failed; only the safety exit bounds this shutdown'));
+    setTimeout(() => process.exit(1), safetyExitMs).unref();
+    logger.info({ signal }, 'stopping');
     Promise.resolve(running?.shutdown())
       .then(() => exitAfterFlush(0))
       .catch((error: unknown) => {
