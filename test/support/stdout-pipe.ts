@@ -2,10 +2,10 @@
 // container runtime does, with a reader the test controls: one that never
 // reads, one that has closed, or one that keeps everything (and may lag).
 import { spawnSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export class StdoutPipe {
   private readFd: number | undefined;
@@ -58,5 +58,11 @@ export class StdoutPipe {
     this.readFd = undefined;
     this.reader?.destroy();
     this.reader = undefined;
+  }
+
+  /** Closes the reader and removes the pipe. */
+  dispose(): void {
+    this.closeReader();
+    rmSync(dirname(this.path), { recursive: true, force: true });
   }
 }

@@ -45,7 +45,7 @@ describe('logs to a pipe', function () {
   afterEach(async () => {
     await router?.kill();
     router = undefined;
-    pipe.closeReader();
+    pipe.dispose();
   });
 
   async function startRouter(): Promise<DataplaneProcess> {
