@@ -7,6 +7,8 @@ import { MemberWatcher } from '../membership/member-watcher.js';
 import { RingFollower } from '../membership/ring-follower.js';
 import { StallFence, stallThresholdMs } from '../membership/stall-fence.js';
 import { reportConnection, ZkSession } from '../membership/zk-session.js';
+import { logMetrics } from '../observability/log-metrics.js';
+import type { LogSink } from '../observability/log-sink.js';
 import type { Logger } from '../observability/logger.js';
 import { DataplaneMetrics } from '../observability/metrics.js';
 import { placementMetrics } from '../observability/placement-metrics.js';
@@ -47,10 +49,12 @@ export async function startRouter(
   config: DataplaneConfig,
   credential: ClusterCredential,
   logger: Logger,
+  logSink: LogSink,
   clientCredential?: ClientCredential,
   tls?: TlsCredential,
 ): Promise<RunningProcess> {
   const metrics = new DataplaneMetrics('client');
+  logMetrics(logSink, metrics);
   const view = routingView(config.replicationFactor);
   placementMetrics(metrics, view);
   const channels = new ServerChannels(credential, config.coalesce);

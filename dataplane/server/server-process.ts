@@ -14,6 +14,8 @@ import { MemberRegistration } from '../membership/registration.js';
 import { MemberWatcher } from '../membership/member-watcher.js';
 import { RingFollower } from '../membership/ring-follower.js';
 import { reportConnection, ZkSession } from '../membership/zk-session.js';
+import { logMetrics } from '../observability/log-metrics.js';
+import type { LogSink } from '../observability/log-sink.js';
 import type { Logger } from '../observability/logger.js';
 import { DataplaneMetrics } from '../observability/metrics.js';
 import { placementMetrics } from '../observability/placement-metrics.js';
@@ -42,8 +44,9 @@ function registeredMember(config: DataplaneConfig): Member {
 /** How long shutdown waits for each ZooKeeper step before going on without it. */
 const ZK_SHUTDOWN_STEP_MS = 3000;
 
-export async function startServer(config: DataplaneConfig, credential: ClusterCredential, logger: Logger): Promise<RunningProcess> {
+export async function startServer(config: DataplaneConfig, credential: ClusterCredential, logger: Logger, logSink: LogSink): Promise<RunningProcess> {
   const metrics = new DataplaneMetrics('server');
+  logMetrics(logSink, metrics);
   const store = new VersionedStore({ maxBytes: config.maxMemoryBytes, maxEntries: config.maxEntries });
   storeMetrics(store, metrics);
   const clock = new HybridLogicalClock(config.nodeId);

@@ -21,6 +21,8 @@ export interface DataplaneOptions {
   env?: Record<string, string>;
   /** The entry point to run; default this checkout's dist/dataplane/main.js. */
   main?: string;
+  /** A file descriptor for its stdout (a pipe, say); default the log file, which also takes stderr. */
+  stdout?: number;
 }
 
 export class DataplaneProcess {
@@ -57,7 +59,7 @@ export class DataplaneProcess {
 
   private spawn(): void {
     const log = openSync(this.logFile, 'a');
-    const { role, zkConnect, cacheName, nodeId, env, main = MAIN } = this.options;
+    const { role, zkConnect, cacheName, nodeId, env, main = MAIN, stdout = log } = this.options;
     this.child = spawn(process.execPath, [main, role], {
       env: {
         PATH: process.env.PATH ?? '',
@@ -72,7 +74,7 @@ export class DataplaneProcess {
         ...(nodeId ? { NODE_ID: nodeId, ADVERTISE_ADDRESS: this.address } : {}),
         ...env,
       },
-      stdio: ['ignore', log, log],
+      stdio: ['ignore', stdout, log],
     });
   }
 

@@ -1,6 +1,9 @@
 // The metrics the processes really export, read from the registries that the
 // code builds (not from a list): a server's, a router's and the operator's.
 import type { Registry } from 'prom-client';
+import { PassThrough } from 'node:stream';
+import { logMetrics } from '../../dataplane/observability/log-metrics.js';
+import { LogSink } from '../../dataplane/observability/log-sink.js';
 import { DataplaneMetrics } from '../../dataplane/observability/metrics.js';
 import { placementMetrics } from '../../dataplane/observability/placement-metrics.js';
 import { RingView } from '../../dataplane/ring/ring-view.js';
@@ -18,9 +21,11 @@ export interface ExportedMetric {
 /** What each process registers, wired as server-process.ts, router-process.ts and operator/main.ts wire it. */
 function registries(): Record<string, Registry> {
   const server = new DataplaneMetrics('server');
+  logMetrics(new LogSink(new PassThrough()), server);
   storeMetrics(new VersionedStore({ maxBytes: 1 << 20 }), server);
   placementMetrics(server, new RingView(2), 'server-1');
   const router = new DataplaneMetrics('client');
+  logMetrics(new LogSink(new PassThrough()), router);
   placementMetrics(router, new RingView(2));
   return {
     server: server.registry,
