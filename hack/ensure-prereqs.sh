@@ -2,8 +2,9 @@
 # Installs what `make run` and `make test` need on a fresh Debian machine:
 # Debian's zookeeper (a JVM service the tests start themselves), wrk and
 # redis (redis-server, redis-benchmark: the bench's reference row) for the
-# benchmark, and schemathesis for the API contract test (from PyPI, into a
-# virtualenv under ~/.cache: hack/ensure-schemathesis.sh).
+# benchmark, iproute2 and iptables for the tests' network lab
+# (test/support/lab/), and schemathesis for the API contract test (from PyPI,
+# into a virtualenv under ~/.cache: hack/ensure-schemathesis.sh).
 # Idempotent: it does nothing when everything is present.
 set -euo pipefail
 
@@ -15,6 +16,8 @@ command -v curl >/dev/null || need+=(curl)
 command -v wrk >/dev/null || need+=(wrk)
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v redis-benchmark >/dev/null || need+=(redis-tools)
+command -v ip >/dev/null || need+=(iproute2)
+command -v iptables >/dev/null || need+=(iptables)
 
 if [ "${#need[@]}" -gt 0 ]; then
   echo "ensure-prereqs: installing ${need[*]} from Debian" >&2

@@ -1,6 +1,7 @@
 // Real data plane processes for integration tests: `node dist/dataplane/main.js`
 // (this checkout's, or an earlier release's: previous-release.ts) with its
-// settings in the environment, logs kept in a file for post-mortems.
+// settings in the environment, logs kept in a file for post-mortems. On
+// loopback by default, or inside a network lab's host (test/support/lab/).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,12 @@ import { waitFor } from './wait.js';
 const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../dataplane/main.js');
 const LOG_DIR = mkdtempSync(join(tmpdir(), 'dcache-logs-'));
 
+/** A lab host to run in: its network namespace and its address there (test/support/lab/lab.ts). */
+export interface ProcessSite {
+  netns: string;
+  address: string;
+}
+
 export interface DataplaneOptions {
   role: 'server' | 'client';
   zkConnect: string;
@@ -23,6 +30,8 @@ export interface DataplaneOptions {
   main?: string;
   /** A file descriptor for its stdout (a pipe, say); default the log file, which also takes stderr. */
   stdout?: number;
+  /** Where it runs; default loopback in the test's own namespace. */
+  site?: ProcessSite;
 }
 
 export class DataplaneProcess {
@@ -33,12 +42,17 @@ export class DataplaneProcess {
     this.logFile = join(LOG_DIR, `${options.nodeId ?? options.role}-${port}.log`);
   }
 
+  /** The IP it listens on and is reached at. */
+  get host(): string {
+    return this.options.site?.address ?? '127.0.0.1';
+  }
+
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://${this.host}:${this.port}`;
   }
 
   get address(): string {
-    return `127.0.0.1:${this.port}`;
+    return `${this.host}:${this.port}`;
   }
 
   get running(): boolean {
@@ -59,13 +73,18 @@ export class DataplaneProcess {
 
   private spawn(): void {
     const log = openSync(this.logFile, 'a');
-    const { role, zkConnect, cacheName, nodeId, env, main = MAIN, stdout = log } = this.options;
-    this.child = spawn(process.execPath, [main, role], {
+    const { role, zkConnect, cacheName, nodeId, env, main = MAIN, site, stdout = log } = this.options;
+    // `ip netns exec` enters the namespace and then execs node, so the child's pid is node's
+    // own and every signal below (SIGSTOP, SIGTERM, SIGKILL) reaches the process itself.
+    const [command, args] = site
+      ? ['ip', ['netns', 'exec', site.netns, process.execPath, main, role]]
+      : [process.execPath, [main, role]];
+    this.child = spawn(command, args, {
       env: {
         PATH: process.env.PATH ?? '',
         ZK_CONNECT: zkConnect,
         CACHE_NAME: cacheName,
-        HOST: '127.0.0.1',
+        HOST: this.host,
         PORT: String(this.port),
         LOG_LEVEL: 'info',
         ZK_SESSION_TIMEOUT: '2s',

@@ -3,6 +3,7 @@
 // misses and stale reads of acknowledged writes the way the rebalancing tests do.
 import type { DataplaneProcess } from './dataplane-process.js';
 import { LocalCluster } from './cluster.js';
+import type { HistoryWriter } from './history-writers.js';
 import { HistoryWorkload, type HistoryOp, type WorkloadStats } from './history.js';
 import { seedKeys, Traffic, type TrafficStats } from './traffic.js';
 
@@ -11,12 +12,14 @@ export interface FaultRun {
   /** Routers the test has taken out of the clients' list (killed, not yet back). */
   down: Set<DataplaneProcess>;
   traffic: Traffic;
+  /** Every seeded key, including those whose value a failed write made uncertain since. */
+  seeded: readonly string[];
   stop(): Promise<{ history: WorkloadStats; traffic: TrafficStats }>;
 }
 
-/** `servers` servers and 2 routers, both seeing every server serving. */
-export async function twoRouterCluster(servers: number): Promise<LocalCluster> {
-  const cluster = await LocalCluster.start({ servers });
+/** `servers` servers and 2 routers, both seeing every server serving; `env` for every process. */
+export async function twoRouterCluster(servers: number, env: Record<string, string> = {}): Promise<LocalCluster> {
+  const cluster = await LocalCluster.start({ servers, env });
   const second = await cluster.addClient();
   await cluster.waitForMembers(servers, 'serving', second);
   return cluster;
@@ -34,6 +37,10 @@ export interface FaultRunOptions {
   deleteShare?: number;
   /** The routers clients pick from, when the test keeps that list itself (default: the cluster's live routers). */
   routers?: () => readonly DataplaneProcess[];
+  /** How many history clients run at once (default 12). */
+  clients?: number;
+  /** Writers beside the routers, such as smart clients (history-writers.ts). */
+  writers?: () => readonly HistoryWriter[];
 }
 
 export async function startFaultRun(cluster: LocalCluster, options: FaultRunOptions): Promise<FaultRun> {
@@ -41,11 +48,15 @@ export async function startFaultRun(cluster: LocalCluster, options: FaultRunOpti
   const candidates = options.routers ?? ((): readonly DataplaneProcess[] => liveRouters(cluster));
   const routers = (): string[] => candidates().filter((c) => !down.has(c)).map((c) => c.url);
   const acked = await seedKeys(cluster.client.url, 300, 'fault');
-  const history = new HistoryWorkload({ routers, clients: 12, keys: options.keys, opsPerSecond: options.opsPerSecond, timeoutMs: options.timeoutMs, deleteShare: options.deleteShare }).start();
+  const seeded = [...acked.keys()];
+  const history = new HistoryWorkload({
+    routers, writers: options.writers, clients: options.clients ?? 12, keys: options.keys,
+    opsPerSecond: options.opsPerSecond, timeoutMs: options.timeoutMs, deleteShare: options.deleteShare,
+  }).start();
   // Two paced-by-latency workers: enough to count misses, light next to the history's 600 ops/s.
   const traffic = new Traffic(() => pick(routers()), acked, { workers: 2, maxDurationMs: 300_000 }).start();
   return {
-    history, traffic, down,
+    history, traffic, down, seeded,
     async stop() {
       const [h, t] = await Promise.all([history.stop(), traffic.stop()]);
       return { history: h, traffic: t };

@@ -105,7 +105,11 @@ export class Traffic {
   }
 
   private async read(key: string): Promise<void> {
-    const answer = await asTarget(this.via()).get(key, this.deadline());
+    const via = this.via();
+    const started = Date.now();
+    const answer = await asTarget(via).get(key, this.deadline());
+    // Where and when, for a post-mortem against the processes' logs (wall-clock ms, as they log).
+    const where = `via ${typeof via === 'string' ? via : 'a target'}, read ${started}..${Date.now()}`;
     this.stats.reads++;
     const expected = this.acked.get(key);
     if (expected === undefined) return; // uncertain key: any answer is acceptable
@@ -114,10 +118,10 @@ export class Traffic {
       this.problem(`read ${key}: ${answer.failed}`, true);
     } else if (!answer.found) {
       this.stats.misses++;
-      this.problem(`miss ${key}`);
+      this.problem(`miss ${key} (${where})`);
     } else if (answer.value !== expected) {
       this.stats.stale++;
-      this.problem(`stale ${key}: got ${answer.value}, expected ${expected}`);
+      this.problem(`stale ${key}: got ${answer.value}, expected ${expected} (${where})`);
     }
   }
 }

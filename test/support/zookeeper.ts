@@ -1,5 +1,6 @@
 // A real ZooKeeper for tests: Debian's `zookeeper` package, started as a JVM
-// on a free loopback port with a temporary data directory.
+// on a free port with a temporary data directory, on loopback unless told
+// another address (a network lab's, test/support/lab/lab.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -13,9 +14,9 @@ export const ZOOKEEPER_JAR = '/usr/share/java/zookeeper.jar';
 /** Short ticks let tests use short session timeouts (the minimum is 2 ticks). */
 export const TICK_MS = 250;
 
-function ruok(port: number): Promise<boolean> {
+function ruok(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect(port, host);
     let answer = '';
     socket.setTimeout(1000);
     socket.on('connect', () => socket.write('ruok'));
@@ -29,7 +30,7 @@ function ruok(port: number): Promise<boolean> {
 export class ZooKeeperServer {
   private process: ChildProcess | undefined;
 
-  private constructor(readonly port: number, readonly dir: string) {}
+  private constructor(readonly port: number, readonly dir: string, readonly host: string) {}
 
   /**
    * An ensemble of `size` members on loopback, each a JVM of its own. Short
@@ -50,22 +51,26 @@ export class ZooKeeperServer {
   }
 
   get connectString(): string {
-    return `127.0.0.1:${this.port}`;
+    return `${this.host}:${this.port}`;
   }
 
-  /** One ZooKeeper on its own, or (`member`) one member of an ensemble. */
-  static async start(member?: { id: number; peers: string[] }): Promise<ZooKeeperServer> {
+  /**
+   * One ZooKeeper on its own, or (`member`) one member of an ensemble.
+   * `host`: the address it listens on (default loopback); the port is free on loopback,
+   * and nothing else on the machine listens on a lab's address.
+   */
+  static async start(member?: { id: number; peers: string[] }, { host = '127.0.0.1' }: { host?: string } = {}): Promise<ZooKeeperServer> {
     if (!existsSync(ZOOKEEPER_JAR)) {
       throw new Error(`ZooKeeper is not installed (${ZOOKEEPER_JAR} is missing): run \`make test\`, which installs Debian's zookeeper package`);
     }
     const dir = mkdtempSync(join(tmpdir(), 'dcache-zk-'));
-    const server = new ZooKeeperServer(await freePort(), dir);
+    const server = new ZooKeeperServer(await freePort(), dir, host);
     mkdirSync(join(dir, 'data'));
     writeFileSync(join(dir, 'zoo.cfg'), [
       `tickTime=${TICK_MS}`,
       `dataDir=${join(dir, 'data')}`,
       `clientPort=${server.port}`,
-      'clientPortAddress=127.0.0.1',
+      `clientPortAddress=${host}`,
       'admin.enableServer=false',
       '4lw.commands.whitelist=ruok,srvr',
       'maxClientCnxns=0',
@@ -87,7 +92,7 @@ export class ZooKeeperServer {
     const child = this.process;
     await waitFor(`ZooKeeper on port ${this.port}`, async () => {
       if (child.exitCode !== null) throw new Error(`ZooKeeper exited with ${child.exitCode}; see ${this.dir}/zookeeper.log`);
-      return ruok(this.port);
+      return ruok(this.host, this.port);
     }, { timeoutMs: 30_000, intervalMs: 100 });
   }
 
