@@ -32,6 +32,8 @@ export const DEFAULT_MAX_MEMORY = '256Mi';
 export const MAX_MEMORY_FLOOR = '1Mi';
 /** DRAIN_TIMEOUT's default (spec.servers.drainTimeoutSeconds). */
 export const DEFAULT_DRAIN_TIMEOUT_SECONDS = 30;
+/** ANTI_ENTROPY_INTERVAL's default (docs/consistency.md, "Replicas converge by themselves"). */
+export const DEFAULT_ANTI_ENTROPY_INTERVAL_MS = 30_000;
 
 export interface SettingSpec {
   env: string;

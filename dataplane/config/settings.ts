@@ -2,6 +2,7 @@
 // from its flag or environment variable and checked.
 import { hostname } from 'node:os';
 import {
+  DEFAULT_ANTI_ENTROPY_INTERVAL_MS,
   DEFAULT_DRAIN_TIMEOUT_SECONDS,
   DEFAULT_MAX_MEMORY,
   DEFAULT_PORT,
@@ -188,7 +189,7 @@ export function parseConfig(
   const noticeText = raw('leaveNotice');
   const leaveNoticeMs = noticeText === undefined ? 0 : durationIn(label('leaveNotice'), noticeText, 0);
   const antiEntropyText = raw('antiEntropyInterval');
-  const antiEntropyIntervalMs = antiEntropyText === undefined ? 30_000 : durationIn(label('antiEntropyInterval'), antiEntropyText, 0);
+  const antiEntropyIntervalMs = antiEntropyText === undefined ? DEFAULT_ANTI_ENTROPY_INTERVAL_MS : durationIn(label('antiEntropyInterval'), antiEntropyText, 0);
   if (antiEntropyIntervalMs > 0 && antiEntropyIntervalMs < 1000) {
     throw new ConfigError(label('antiEntropyInterval'), `"${antiEntropyText ?? ''}" must be 0 (off) or at least 1s`);
   }

@@ -3,7 +3,8 @@
 // every reachable owner answered and the deciding owner holds them (a write
 // that lost to a newer version is stamped anew; docs/consistency.md). Reads
 // ask the owners in ring order when membership is settled, and every
-// candidate owner (newest version wins) while it is changing.
+// candidate owner (newest version wins) while it is changing or while one of
+// the key's owners failed to answer lately (suspect-owners.ts).
 //
 // Two kinds of process construct it: the router (router-process.ts) and an
 // application's smart client (client/), which is a router in-process
@@ -19,6 +20,7 @@ import { RingView, type RingDescription } from '../ring/ring-view.js';
 import type { ServerLinks } from '../transport/server-channels.js';
 import { compareVersions, type HybridLogicalClock, type Version } from '../version/hlc.js';
 import { newestOf, ownersBehind, type FoundResult } from './read-verdict.js';
+import { SuspectOwners } from './suspect-owners.js';
 import { judgeWrite, versionLostTo, type OwnerAnswer } from './write-verdict.js';
 
 /** Rounds of re-routing when owners turn out to be leaving. */
@@ -55,6 +57,8 @@ export interface RoutingCounters {
 }
 
 export class RouterBackend implements CacheBackend {
+  private readonly suspects = new SuspectOwners();
+
   constructor(
     private readonly view: RingView,
     private readonly channels: ServerLinks,
@@ -103,6 +107,15 @@ export class RouterBackend implements CacheBackend {
     return this.view.ring.size > 0;
   }
 
+  /** An owner did not answer: it may miss the writes the others take meanwhile. */
+  private unreachable(owner: Member, error: unknown, what: string): void {
+    if (this.suspects.failed(owner.id, Date.now())) {
+      this.logger.warn({ err: error, owner: owner.id }, `owner unreachable for ${what}; reading every owner of its keys until anti-entropy has compared it`);
+    } else {
+      this.logger.debug({ err: error, owner: owner.id }, `owner unreachable for ${what}`);
+    }
+  }
+
   private nonEmpty(owners: Member[]): Member[] {
     if (owners.length === 0) throw unavailable('no cache server is available');
     return owners;
@@ -114,14 +127,17 @@ export class RouterBackend implements CacheBackend {
    * (a write that lost to that delete and is being stamped anew, say). A
    * value found past the first owner is copied to the owners before it first.
    * An owner that says it is leaving (this view had not heard yet) takes no
-   * more writes: the read starts again, from the view that knows.
+   * more writes: the read starts again, from the view that knows. A suspect
+   * owner may be first and behind: then every owner is asked.
    */
   private async readInOrder(key: string): Promise<string | undefined> {
     let answered = false;
     let lastError: Error | undefined;
     let deletedAt: Version | undefined;
     const asked: Array<{ owner: Member; result: BatchResult }> = [];
-    for (const owner of this.nonEmpty(this.view.ownersOf(key))) {
+    const owners = this.nonEmpty(this.view.ownersOf(key));
+    if (this.suspects.anyOf(owners, Date.now())) return this.readNewest(key);
+    for (const owner of owners) {
       try {
         const result = await this.channels.get(owner.address).send({ op: 'get', key });
         answered = true;
@@ -140,7 +156,7 @@ export class RouterBackend implements CacheBackend {
         }
       } catch (error) {
         lastError = error as Error;
-        this.logger.debug({ err: error, owner: owner.id }, 'owner did not answer a read; trying the next');
+        this.unreachable(owner, error, 'a read');
       }
     }
     if (!answered) throw unavailable(`no owner of the key answered (${lastError?.message ?? 'unknown'})`, lastError);
@@ -162,7 +178,10 @@ export class RouterBackend implements CacheBackend {
     let lastError: unknown;
     for (const [i, outcome] of settled.entries()) {
       if (outcome.status === 'fulfilled') answers.push({ owner: owners[i] as Member, result: outcome.value });
-      else lastError = outcome.reason;
+      else {
+        lastError = outcome.reason;
+        this.unreachable(owners[i] as Member, outcome.reason, 'a read');
+      }
     }
     if (answers.length === 0) throw unavailable(`no owner of the key answered (${(lastError as Error | undefined)?.message ?? 'unknown'})`, lastError);
     const now = Date.now();
@@ -189,7 +208,7 @@ export class RouterBackend implements CacheBackend {
     const settled = await Promise.allSettled(owners.map((owner) => this.channels.get(owner.address).send(copy)));
     for (const [i, outcome] of settled.entries()) {
       if (outcome.status === 'fulfilled' && 'stored' in outcome.value && outcome.value.stored) this.metrics.readRepairs.inc();
-      else if (outcome.status === 'rejected') this.logger.debug({ err: outcome.reason, owner: owners[i]?.id }, 'read repair did not reach an owner');
+      else if (outcome.status === 'rejected') this.unreachable(owners[i] as Member, outcome.reason, 'a read repair');
     }
   }
 
@@ -241,7 +260,7 @@ export class RouterBackend implements CacheBackend {
       );
       if ('error' in outcome) {
         lastFailure = outcome.error;
-        this.logger.warn({ err: outcome.error, owner: decider.id }, 'deciding owner unreachable for a write; sending to the others');
+        this.unreachable(decider, outcome.error, 'a write it decides; sending it to the others');
       } else if ('refused' in outcome.result) {
         this.view.markLeaving(decider.id, Date.now());
       } else if ('error' in outcome.result) {
@@ -261,7 +280,7 @@ export class RouterBackend implements CacheBackend {
         tried.add(owner.id);
         if (outcome.status === 'rejected') {
           lastFailure = outcome.reason;
-          this.logger.warn({ err: outcome.reason, owner: owner.id }, 'owner unreachable for a write');
+          this.unreachable(owner, outcome.reason, 'a write');
           continue;
         }
         const result = outcome.value;
