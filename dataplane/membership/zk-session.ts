@@ -5,18 +5,18 @@
 //
 // The client library has no read timeout: a server that accepts a connection
 // and then never answers (starting up, frozen, behind a dead link) leaves it
-// waiting forever. A watchdog probes the connection and, when it is stuck for
-// a quarter of the session timeout, drops it: the library connects to another
-// ZooKeeper member and resumes the same session there, so our ephemeral nodes
-// survive the loss of the member we were talking to (as the Java client's read
-// timeout does). Only if that cannot be done does it start a fresh client (a
-// new session), and then also when nothing has connected for three session
-// timeouts, long after the old session must have expired.
+// waiting forever. A watchdog probes the connection once a second and drops
+// one that is stuck: the library connects to another ZooKeeper member and
+// resumes the same session there, so our ephemeral nodes survive the loss of
+// the member we were talking to (as the Java client's read timeout does). How
+// long is "stuck", and when to give up on the session and start a fresh
+// client, is zk-watchdog-policy.ts's to decide.
 import { EventEmitter } from 'node:events';
 import zookeeper, { type Client, type Stat, type WatcherEvent, type ZkError } from 'node-zookeeper-client';
 import type { Logger } from '../observability/logger.js';
 import { dropConnection } from './zk-connection-drop.js';
 import { guardFrameParsing } from './zk-frame-guard.js';
+import { isHealthyAnswer, watchdogAction } from './zk-watchdog-policy.js';
 
 export interface ZkSessionEvents {
   /** A new session began (also the first one): re-create ephemeral state. */
@@ -40,10 +40,13 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
   private closed = false;
   private waitingLog: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
-  private unhealthySince: number | undefined = Date.now();
-  private probeStartedAt: number | undefined;
-  /** When the watchdog last dropped a connection (or the wait for one began). */
-  private lastDropAt: number | undefined;
+  /** While not connected: since when. */
+  private disconnectedSince: number | undefined = Date.now();
+  /** While not connected: when the current try for a session began (the start, a loss or a drop). */
+  private attemptStartedAt: number | undefined;
+  private probeSentAt: number | undefined;
+  /** The watchdog dropped a connection and none has been healthy since: ZooKeeper may just be slow. */
+  private droppedSinceHealthy = false;
 
   constructor(
     private readonly connectString: string,
@@ -68,58 +71,54 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
     this.watchdog.unref();
   }
 
-  /**
-   * How long a connection may be unanswered, or a connection attempt last,
-   * before it is dropped: a quarter of the session timeout leaves time for
-   * two more attempts before the session expires. Behind a Service address
-   * each attempt may land on the dead member again (a third of the time with
-   * three members), so two tries, not one.
-   */
-  private get stuckAfterMs(): number {
-    return Math.max(1000, Math.floor(this.sessionTimeoutMs / 4));
-  }
-
-  /** With no connection for this long, the session is surely gone: start afresh. */
-  private get abandonAfterMs(): number {
-    return Math.max(3000, 3 * this.sessionTimeoutMs);
-  }
-
   private checkHealth(): void {
     const now = Date.now();
     if (!this.connected) {
-      this.unhealthySince ??= now;
-      this.lastDropAt ??= now;
-      if (now - this.unhealthySince > this.abandonAfterMs) this.replaceStuckClient('no connection');
-      else if (now - this.lastDropAt > this.stuckAfterMs) this.dropStuckConnection('no session after connecting');
-      return;
+      this.disconnectedSince ??= now;
+      this.attemptStartedAt ??= now;
     }
-    if (this.probeStartedAt !== undefined) {
-      if (now - this.probeStartedAt > this.stuckAfterMs) this.dropStuckConnection('no answer to a probe');
-      return;
-    }
-    // A cheap read proves the server still answers on this connection.
+    const action = watchdogAction({
+      now,
+      sessionTimeoutMs: this.sessionTimeoutMs,
+      connected: this.connected,
+      disconnectedSince: this.disconnectedSince,
+      attemptStartedAt: this.attemptStartedAt,
+      probeSentAt: this.probeSentAt,
+      droppedSinceHealthy: this.droppedSinceHealthy,
+    });
+    if (action.kind === 'probe') this.probe(now);
+    else if (action.kind === 'drop') this.dropStuckConnection(action.reason, action.afterMs);
+    else if (action.kind === 'fresh-session') this.replaceStuckClient(action.reason, action.afterMs);
+  }
+
+  /** A cheap read proves the server still answers on this connection. */
+  private probe(sentAt: number): void {
     const client = this.client;
-    this.probeStartedAt = now;
-    client?.exists('/', () => {
-      if (client === this.client) this.probeStartedAt = undefined;
+    this.probeSentAt = sentAt;
+    client?.exists('/', (error) => {
+      // A drop or a loss has already forgotten this probe (and maybe sent another).
+      if (client !== this.client || this.probeSentAt !== sentAt) return;
+      this.probeSentAt = undefined;
+      if (!error && isHealthyAnswer(Date.now() - sentAt, this.sessionTimeoutMs)) this.droppedSinceHealthy = false;
     });
   }
 
   /** Drops a stuck connection and lets the client resume its session on another member. */
-  private dropStuckConnection(reason: string): void {
+  private dropStuckConnection(reason: string, afterMs: number): void {
     const client = this.client;
-    this.lastDropAt = Date.now();
-    this.probeStartedAt = undefined;
+    this.attemptStartedAt = Date.now();
+    this.probeSentAt = undefined;
+    this.droppedSinceHealthy = true;
     if (!client || !dropConnection(client)) {
-      this.replaceStuckClient(reason);
+      this.replaceStuckClient(reason, afterMs);
       return;
     }
-    this.logger.warn({ reason, afterMs: this.stuckAfterMs }, 'ZooKeeper connection stuck; resuming the session on another member');
+    this.logger.warn({ reason, afterMs }, 'ZooKeeper connection stuck; resuming the session on another member');
   }
 
-  private replaceStuckClient(reason: string): void {
+  private replaceStuckClient(reason: string, afterMs: number): void {
     if (this.closed) return;
-    this.logger.warn({ reason, afterMs: this.abandonAfterMs }, 'ZooKeeper connection stuck; starting a fresh client (a new session)');
+    this.logger.warn({ reason, afterMs }, 'ZooKeeper connection stuck; starting a fresh client (a new session)');
     const stuck = this.client;
     this.client = undefined;
     stuck?.removeAllListeners();
@@ -148,14 +147,14 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
     });
     if (!guarded) this.logger.warn('cannot guard the ZooKeeper client against unreadable frames (its internals changed); one could crash this process');
     let hadSession = false;
-    this.unhealthySince = Date.now();
-    this.lastDropAt = Date.now();
-    this.probeStartedAt = undefined;
+    this.disconnectedSince = Date.now();
+    this.attemptStartedAt = Date.now();
+    this.probeSentAt = undefined;
     client.on('connected', () => {
       if (client !== this.client) return;
       this.connected = true;
-      this.unhealthySince = undefined;
-      this.lastDropAt = undefined;
+      this.disconnectedSince = undefined;
+      this.attemptStartedAt = undefined;
       if (!hadSession) {
         hadSession = true;
         this.logger.info({ sessionId: client.getSessionId().toString('hex') }, 'ZooKeeper session established');
@@ -168,9 +167,9 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
     client.on('disconnected', () => {
       if (client !== this.client) return;
       this.connected = false;
-      this.unhealthySince ??= Date.now();
-      this.lastDropAt = Date.now();
-      this.probeStartedAt = undefined;
+      this.disconnectedSince ??= Date.now();
+      this.attemptStartedAt = Date.now();
+      this.probeSentAt = undefined;
       this.logger.warn('ZooKeeper connection lost; keeping the last known state');
       this.emit('disconnected');
     });
