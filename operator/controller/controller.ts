@@ -1,6 +1,7 @@
-// The controller: informers on DistributedCaches and on the kinds of child they
-// own feed a rate-limited queue of namespace/name keys; workers take keys and
-// reconcile them. Events only say which cache to look at again.
+// The controller: informers on DistributedCaches, on the kinds of child they
+// own and, once the cluster serves them, on their PodMonitors feed a
+// rate-limited queue of namespace/name keys; workers take keys and reconcile
+// them. Events only say which cache to look at again.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { OperatorDefaults } from '../api/defaults.js';
@@ -14,7 +15,6 @@ import {
   SERVER_POD_SELECTOR,
   type WatchedScope,
 } from '../kube/cluster.js';
-import { apiPodMonitorLookup } from '../kube/pod-monitors.js';
 import { resourceType } from '../kube/resource-types.js';
 import type { OperatorMetrics } from '../observability/metrics.js';
 import type { EventRecorder } from '../reconcile/ports.js';
@@ -22,6 +22,7 @@ import { Reconciler } from '../reconcile/reconciler.js';
 import { CHILD_KINDS, type ChildObject } from '../resources/child-kinds.js';
 import { MANAGED_SELECTOR } from '../resources/names.js';
 import { Informer } from './informer.js';
+import { WatchedPodMonitors } from './watched-pod-monitors.js';
 import { WorkQueue } from './workqueue.js';
 
 export interface ControllerOptions {
@@ -58,6 +59,8 @@ interface Scope extends WatchedScope {
 export class Controller {
   private readonly queue = new WorkQueue();
   private readonly scopes: Scope[];
+  /** Not a scope's informer: it starts only once the cluster serves PodMonitors, and the reconciler asks it. */
+  private readonly podMonitors: WatchedPodMonitors;
   private readonly reconciler: Reconciler;
   private workers: Array<Promise<void>> = [];
   private resyncTimer: NodeJS.Timeout | undefined;
@@ -78,10 +81,7 @@ export class Controller {
           labelSelector: MANAGED_SELECTOR,
           logger,
         });
-        informer.onChange((_event, child) => {
-          const key = ownerKey(child);
-          if (key !== undefined) this.enqueue(key);
-        });
+        informer.onChange((_event, child) => this.enqueueOwner(child));
         return informer;
       });
       // A server pod's zone label and readiness feed the ZoneSafe condition of its cache.
@@ -92,11 +92,13 @@ export class Controller {
       });
       return { namespace, caches, children, serverPods };
     });
+    this.podMonitors = new WatchedPodMonitors({ client, namespaces, logger });
+    this.podMonitors.onChange((_event, podMonitor) => this.enqueueOwner(podMonitor));
     this.reconciler = new Reconciler({
       state: informerClusterState(this.scopes),
       writer: apiClusterWriter(client),
       secrets: apiSecretPresence(client),
-      podMonitors: apiPodMonitorLookup(client),
+      podMonitors: this.podMonitors,
       events: options.events,
       defaults: options.defaults,
       logger,
@@ -108,7 +110,10 @@ export class Controller {
     return this.scopes.flatMap((scope) => [scope.caches, ...scope.children, scope.serverPods]);
   }
 
-  /** Whether every informer holds a complete copy. */
+  /**
+   * Whether every informer holds a complete copy. Not the PodMonitors': until
+   * theirs is, the reconciler reads them from the API.
+   */
   get synced(): boolean {
     return this.started && this.informers.every((informer) => informer.synced);
   }
@@ -129,11 +134,17 @@ export class Controller {
     if (this.resyncTimer !== undefined) clearInterval(this.resyncTimer);
     this.queue.shutDown();
     await Promise.all(this.workers);
-    await Promise.all(this.informers.map((informer) => informer.stop()));
+    await Promise.all([...this.informers.map((informer) => informer.stop()), this.podMonitors.stop()]);
   }
 
   private cacheKeys(): string[] {
     return this.scopes.flatMap((scope) => scope.caches.list()).map((cache) => `${cache.metadata.namespace}/${cache.metadata.name}`);
+  }
+
+  /** Queues the cache that controls a child (or a PodMonitor). */
+  private enqueueOwner(object: KubeObject): void {
+    const key = ownerKey(object);
+    if (key !== undefined) this.enqueue(key);
   }
 
   private enqueue(key: string): void {

@@ -24,6 +24,11 @@ export interface InformerOptions {
   namespace?: string;
   labelSelector?: string;
   logger: Logger;
+  /**
+   * Told of each failed list or watch, before the retry. A kind whose CRD may
+   * go away (PodMonitors) uses it to ask discovery whether it still exists.
+   */
+  onFailure?: (error: unknown) => void;
 }
 
 const WATCH_TIMEOUT_SECONDS = 300;
@@ -67,11 +72,15 @@ export class Informer<T extends KubeObject> {
         await this.relist();
         break;
       } catch (error) {
+        if (this.abort.signal.aborted) break;
         this.options.logger.warn({ err: error, resource: this.options.type.plural }, 'list failed; retrying');
+        this.options.onFailure?.(error);
         await this.backOff(delay);
         delay = Math.min(delay * 2, RETRY_MAX_MS);
       }
     }
+    // Stopped before any list worked: the copy is not complete, and there is nothing to watch.
+    if (this.abort.signal.aborted) return;
     this.hasSynced = true;
     this.running = this.watchLoop();
   }
@@ -109,6 +118,7 @@ export class Informer<T extends KubeObject> {
           continue;
         }
         logger.warn({ err: error, resource: type.plural, retryInMs: delay }, 'watch failed; retrying');
+        this.options.onFailure?.(error);
         await this.backOff(delay);
         delay = Math.min(delay * 2, RETRY_MAX_MS);
       }

@@ -1,6 +1,7 @@
 // The PodMonitor lookup over the API: discovery tells whether the Prometheus
 // Operator's CRD is installed (any authenticated user may read discovery), and
-// a plain get finds the cache's PodMonitor.
+// a plain get finds the cache's PodMonitor. The controller's watched lookup
+// (controller/watched-pod-monitors.ts) asks it while its informers cannot answer.
 import type { PodMonitorLookup } from '../reconcile/ports.js';
 import type { ChildObject } from '../resources/child-kinds.js';
 import { POD_MONITOR_API_VERSION, POD_MONITOR_KIND } from '../resources/pod-monitor.js';

@@ -35,10 +35,12 @@ export interface SecretPresence {
 
 /**
  * PodMonitors, which exist only where the Prometheus Operator's CRDs are
- * installed: no informer can wait for them, so the reconciler asks.
+ * installed, so the reconciler asks whether they are served before it looks
+ * for one. (The controller answers from a watch while they are served, and
+ * queues the cache when its PodMonitor changes; docs/operator.md, "Monitoring".)
  */
 export interface PodMonitorLookup {
-  /** Whether the API server serves monitoring.coreos.com/v1 PodMonitors now; rejects when it cannot tell. */
+  /** Whether the API server serves monitoring.coreos.com/v1 PodMonitors; rejects when it cannot tell. */
   served(): Promise<boolean>;
   /** The PodMonitor of that name, if there is one. */
   get(namespace: string, name: string): Promise<ChildObject | undefined>;

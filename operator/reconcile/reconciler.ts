@@ -131,10 +131,10 @@ export class Reconciler {
 
   /**
    * Keeps the PodMonitor while spec.monitoring is on and the cluster serves
-   * PodMonitors, and removes it once monitoring is off. No informer watches
-   * PodMonitors (one could not start without the CRD), so it asks the API
-   * server; while monitoring is off it asks only if the status still carries
-   * MonitoringReady, i.e. if a PodMonitor may be left to remove.
+   * PodMonitors, and removes it once monitoring is off. They are not among the
+   * children (ClusterState), whose kinds are always served, so it asks its
+   * PodMonitorLookup; while monitoring is off it asks only if the status still
+   * carries MonitoringReady, i.e. if a PodMonitor may be left to remove.
    * Undefined: monitoring is off and nothing is left to do.
    */
   private async reconcileMonitoring(cache: DistributedCache, spec: ResolvedSpec, failures: unknown[]): Promise<MonitoringOutcome | undefined> {

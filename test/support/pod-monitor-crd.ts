@@ -64,3 +64,13 @@ export async function readPodMonitor(namespace: string, name: string): Promise<R
   };
   return list.items[0];
 }
+
+/** `kubectl delete`, as a person would: resolves once it is gone. */
+export async function deletePodMonitor(namespace: string, name: string): Promise<void> {
+  await kubectl(['delete', POD_MONITOR_CRD_NAME, '-n', namespace, name]);
+}
+
+/** `kubectl patch --type=merge` of its spec, as a person would. */
+export async function patchPodMonitorSpec(namespace: string, name: string, spec: Record<string, unknown>): Promise<void> {
+  await kubectl(['patch', POD_MONITOR_CRD_NAME, '-n', namespace, name, '--type=merge', '-p', JSON.stringify({ spec })]);
+}

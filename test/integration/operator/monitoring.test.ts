@@ -2,25 +2,39 @@
 // own ServiceAccount: without the PodMonitor CRD the cache says so in
 // MonitoringReady and is otherwise reconciled as usual; once a CRD of that
 // group, version and kind is installed (our own minimal one, test/support/
-// pod-monitor-crd.ts) the PodMonitor appears with no restart of the operator;
-// turning monitoring off removes it.
+// pod-monitor-crd.ts) the PodMonitor appears with no restart of the operator,
+// and from then on the operator watches PodMonitors: one deleted or edited by
+// hand is put back within seconds; turning monitoring off removes it; removing
+// the CRD stops the watch, and installing it again starts it again.
+import { readFile } from 'node:fs/promises';
 import { expect } from 'chai';
 import type { DistributedCache } from '../../../operator/api/distributed-cache.js';
 import { MISSING_POD_MONITOR_CRD_RECHECK_MS } from '../../../operator/reconcile/reconciler.js';
 import { createTestNamespace, deleteTestNamespace } from '../../support/control-plane.js';
 import { Admin, installOperator, operatorKubeconfig } from '../../support/operator-cluster.js';
 import { OperatorProcess } from '../../support/operator-process.js';
-import { installPodMonitorCrd, readPodMonitor, removePodMonitorCrd } from '../../support/pod-monitor-crd.js';
+import { deletePodMonitor, installPodMonitorCrd, patchPodMonitorSpec, readPodMonitor, removePodMonitorCrd } from '../../support/pod-monitor-crd.js';
 import { waitFor } from '../../support/wait.js';
 
 const IMAGE = 'registry.invalid/distributed-cache:it';
 const QUICK = { timeoutMs: 30_000, intervalMs: 200 };
 /** Nothing tells the operator of a new CRD: it looks again after MISSING_POD_MONITOR_CRD_RECHECK_MS. */
 const RECHECK = { timeoutMs: MISSING_POD_MONITOR_CRD_RECHECK_MS * 3 + 15_000, intervalMs: 250 };
+/**
+ * A watch event's reconcile, on a loaded machine: well under the recheck above
+ * and the 10-minute resync, which is all a PodMonitor read only at reconcile
+ * time would wait for.
+ */
+const WATCHED = { timeoutMs: 10_000, intervalMs: 200 };
 const NAME = 'watched';
+const API_REQUESTS = 'dcache_operator_api_requests_total';
+const STARTED_WATCHING = 'PodMonitors are served: watching them';
+const STOPPED_WATCHING = 'PodMonitors are no longer served: stopped watching them';
 
 const monitoringReady = (cache: DistributedCache) => cache.status?.conditions?.find((c) => c.type === 'MonitoringReady');
 const condition = (cache: DistributedCache, type: string) => cache.status?.conditions?.find((c) => c.type === type);
+
+type PodMonitorJson = Record<string, unknown> & { metadata: { uid: string; generation: number }; spec: unknown };
 
 describe('operator: spec.monitoring (a PodMonitor) on a real control plane', function () {
   let namespace: string;
@@ -29,6 +43,21 @@ describe('operator: spec.monitoring (a PodMonitor) on a real control plane', fun
 
   const cacheWhere = (what: string, test: (cache: DistributedCache) => boolean, options = QUICK) =>
     admin.cacheWhere(namespace, NAME, what, test, options);
+  const podMonitor = async () => (await readPodMonitor(namespace, NAME)) as PodMonitorJson | undefined;
+  /** How many times the operator has logged that message so far. */
+  const logged = async (message: string) =>
+    (await readFile(operator.logFile, 'utf8')).split('\n').filter((line) => line.includes(`"msg":"${message}"`)).length;
+
+  /** Deletes the PodMonitor by hand and resolves with the one the operator puts in its place. */
+  async function deletedAndPutBack(): Promise<{ before: PodMonitorJson; after: PodMonitorJson }> {
+    const before = await waitFor('the PodMonitor', podMonitor, QUICK);
+    await deletePodMonitor(namespace, NAME);
+    const after = await waitFor('a new PodMonitor in place of the deleted one', async () => {
+      const found = await podMonitor();
+      return found !== undefined && found.metadata.uid !== before.metadata.uid ? found : undefined;
+    }, WATCHED);
+    return { before, after };
+  }
 
   before(async function () {
     await installOperator();
@@ -86,6 +115,25 @@ describe('operator: spec.monitoring (a PodMonitor) on a real control plane', fun
     expect(operator.running).to.equal(true);
   });
 
+  it('puts back a PodMonitor deleted by hand within seconds, and asks discovery nothing meanwhile', async function () {
+    const discoveries = await operator.metric(API_REQUESTS, { resource: 'discovery' });
+    const { before, after } = await deletedAndPutBack();
+    expect(after.spec).to.deep.equal(before.spec);
+    expect(await operator.metric(API_REQUESTS, { resource: 'discovery' }), 'PodMonitors are known to be served while watched').to.equal(discoveries);
+  });
+
+  it('puts back a PodMonitor edited by hand within seconds', async function () {
+    const before = await waitFor('the PodMonitor', podMonitor, QUICK);
+    await patchPodMonitorSpec(namespace, NAME, { podMetricsEndpoints: [{ port: 'elsewhere', path: '/elsewhere' }] });
+    const after = await waitFor('the endpoints put back', async () => {
+      const found = await podMonitor();
+      // Two spec changes since: the edit, and the operator's.
+      return found !== undefined && found.metadata.generation >= before.metadata.generation + 2 ? found : undefined;
+    }, WATCHED);
+    expect(after.spec).to.deep.equal(before.spec);
+    expect(after.metadata.uid).to.equal(before.metadata.uid);
+  });
+
   it('adds an https endpoint for the routers once spec.tls is set', async function () {
     await admin.patchCacheSpec(namespace, NAME, { tls: { secretName: `${NAME}-tls` }, monitoring: { enabled: true, tlsConfig: { caSecret: { name: `${NAME}-tls` } } } });
     const podMonitor = await waitFor('the https endpoint', async () => {
@@ -106,5 +154,29 @@ describe('operator: spec.monitoring (a PodMonitor) on a real control plane', fun
     await waitFor('the PodMonitor to be gone', async () => (await readPodMonitor(namespace, NAME)) === undefined, QUICK);
     await cacheWhere('no MonitoringReady condition', (c) => monitoringReady(c) === undefined);
     await admin.apps.readNamespacedDeployment({ namespace, name: `${NAME}-server` });
+  });
+
+  it('stops watching PodMonitors once the CRD is removed, and watches them again once it is back', async function () {
+    this.timeout(2 * RECHECK.timeoutMs + 120_000);
+    await admin.patchCacheSpec(namespace, NAME, { monitoring: { enabled: true } });
+    await waitFor('the PodMonitor', podMonitor, QUICK);
+    expect(await logged(STARTED_WATCHING)).to.equal(1);
+
+    await removePodMonitorCrd();
+    await cacheWhere('MonitoringReady False for the missing CRD', (c) => monitoringReady(c)?.reason === 'PodMonitorCRDMissing', RECHECK);
+    await waitFor('the operator to stop watching', async () => (await logged(STOPPED_WATCHING)) === 1, QUICK);
+    // No failed lists or watches of a kind that is gone: over the next recheck
+    // the operator asks discovery, and nothing about PodMonitors.
+    const podMonitorRequests = await operator.metric(API_REQUESTS, { resource: 'podmonitors' });
+    const discoveries = await operator.metric(API_REQUESTS, { resource: 'discovery' });
+    await waitFor('the recheck to ask discovery', async () => (await operator.metric(API_REQUESTS, { resource: 'discovery' })) > discoveries, RECHECK);
+    expect(await operator.metric(API_REQUESTS, { resource: 'podmonitors' })).to.equal(podMonitorRequests);
+    expect(operator.running).to.equal(true);
+
+    await installPodMonitorCrd();
+    await waitFor('the PodMonitor', podMonitor, RECHECK);
+    await cacheWhere('MonitoringReady True', (c) => monitoringReady(c)?.status === 'True');
+    expect(await logged(STARTED_WATCHING)).to.equal(2);
+    await deletedAndPutBack();
   });
 });

@@ -1,13 +1,15 @@
 // The informer against a small fake API server on loopback: list, then watch;
 // a 410 Gone (the resourceVersion is too old) means list again, and listeners
-// hear about every difference. (The client against a real API server is
-// test/integration/operator/kube-client.test.ts.)
+// hear about every difference; the failures of a kind that is not served (a
+// removed CRD) reach onFailure, and stop() ends the retries. (The client
+// against a real API server is test/integration/operator/kube-client.test.ts.)
 import { expect } from 'chai';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Informer, type InformerEvent } from '../../../operator/controller/informer.js';
+import { isNotFound } from '../../../operator/kube/api-error.js';
 import { KubeClient, type KubeObject } from '../../../operator/kube/client.js';
 import { resourceType } from '../../../operator/kube/resource-types.js';
 import { waitFor } from '../../support/wait.js';
@@ -82,5 +84,59 @@ describe('operator controller: informer', () => {
     expect(informer.list().map((o) => o.metadata.name).sort()).to.deep.equal(['a', 'c', 'd']);
     expect(informer.get('shop', 'a')?.kind).to.equal('Service');
     expect(requests).to.deep.equal(['list', 'watch 10', 'list', 'watch 20']);
+  });
+});
+
+describe('operator controller: informer on a kind that is not served', () => {
+  let server: Server;
+  let client: KubeClient;
+  let lists = 0;
+
+  before(async () => {
+    server = createServer((request, response) => {
+      const url = new URL(request.url ?? '/', 'http://x');
+      response.setHeader('content-type', 'application/json');
+      if (url.pathname === '/api/v1') {
+        response.end(JSON.stringify({ kind: 'APIResourceList', groupVersion: 'v1', resources: [{ name: 'services', kind: 'Service', namespaced: true, singularName: 'service', verbs: ['list', 'watch'] }] }));
+        return;
+      }
+      // As for a custom resource whose CRD was removed.
+      lists++;
+      response.statusCode = 404;
+      response.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'the server could not find the requested resource' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const kubeConfig = new KubeConfig();
+    const cluster = { name: 'fake', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true };
+    kubeConfig.loadFromOptions({ clusters: [cluster], users: [{ name: 'u', token: 't' }], contexts: [{ name: 'c', cluster: 'fake', user: 'u' }], currentContext: 'c' });
+    client = new KubeClient(kubeConfig);
+  });
+
+  after(async () => {
+    client.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('tells onFailure of each failed list, and once stopped is not synced and lists no more', async () => {
+    const failures: boolean[] = [];
+    const informer = new Informer<KubeObject>({
+      client,
+      type: resourceType('Service'),
+      logger: pino({ level: 'silent' }),
+      onFailure: (error) => failures.push(isNotFound(error)),
+    });
+    const started = informer.start();
+    try {
+      await waitFor('a failed list', () => failures.length > 0, { timeoutMs: 5_000 });
+    } finally {
+      // Else its retries would keep mocha from exiting when the wait fails.
+      await informer.stop();
+    }
+    await started;
+    expect(failures.every((notFound) => notFound), 'each failure is the 404').to.equal(true);
+    expect(informer.synced, 'no list worked, so the copy is not complete').to.equal(false);
+    const listed = lists;
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(lists, 'no retry after stop').to.equal(listed);
   });
 });

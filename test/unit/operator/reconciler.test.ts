@@ -47,7 +47,7 @@ class MemoryCluster implements ClusterState, ClusterWriter, SecretPresence, PodM
     return { object: stored, created };
   }
 
-  /** Apart from `objects`: no informer watches PodMonitors, so childrenOf never shows them. */
+  /** Apart from `objects`: PodMonitors are not among the children (ClusterState) but behind PodMonitorLookup. */
   readonly podMonitors = new Map<string, ChildObject>();
   /** Whether the "cluster" serves monitoring.coreos.com/v1 PodMonitors. */
   podMonitorCrd = false;
