@@ -21,7 +21,7 @@ import type { ServerLinks } from '../transport/server-channels.js';
 import { compareVersions, type HybridLogicalClock, type Version } from '../version/hlc.js';
 import { newestOf, ownersBehind, type FoundResult } from './read-verdict.js';
 import { SuspectOwners } from './suspect-owners.js';
-import { judgeWrite, versionLostTo, type OwnerAnswer } from './write-verdict.js';
+import { judgeWrite, restampAllowed, versionLostTo, type OwnerAnswer } from './write-verdict.js';
 
 /** Rounds of re-routing when owners turn out to be leaving. */
 const MAX_REROUTES = 3;
@@ -222,14 +222,16 @@ export class RouterBackend implements CacheBackend {
   private async writeInOrder(key: string, stamp: (version: Version) => WriteOp): Promise<boolean> {
     for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
       const op = stamp(this.clock.next());
-      // Chosen as the write goes out, and judged by that choice: once it has taken the write, the write is
-      // decided and visible, whatever the view becomes meanwhile (a joiner that turned serving since
-      // answered while it was still pulling).
-      const decider = this.view.decidingOwners(key)[0];
-      const answers = await this.writeToOwners(key, op, decider);
-      const verdict = judgeWrite(op.version, answers, () => (decider === undefined ? [] : [decider.id]));
+      const { answers, someUnanswered, deciderId } = await this.writeToOwners(key, op);
+      const verdict = judgeWrite(op.version, answers, () => (deciderId === undefined ? [] : [deciderId]));
       if (verdict.taken) return verdict.existed;
       this.clock.observe(verdict.newest);
+      if (!restampAllowed(answers, deciderId, someUnanswered)) {
+        throw new ServiceUnavailableError(
+          'the write lost to a newer write of the same key while its deciding owner did not answer, so it may be in place on some owner; retry it',
+          RETRY_AFTER_SECONDS,
+        );
+      }
       this.metrics.writeRestamps.inc();
     }
     throw new ServiceUnavailableError(
@@ -245,14 +247,23 @@ export class RouterBackend implements CacheBackend {
    * stamped again, and a read that finds a value anywhere finds a decided one
    * (docs/consistency.md, "The deciding owner first"). An owner that cannot be
    * reached is treated as gone (ZooKeeper will say so once its session ends);
-   * an owner that says it is leaving is re-routed around at once. At least one
-   * owner must answer.
+   * an owner that says it is leaving is re-routed around at once, a deciding
+   * one by asking the next deciding owner first. At least one owner must
+   * answer. Says which deciding owner the write was judged by, and whether
+   * some owner it was sent to did not answer.
    */
-  private async writeToOwners(key: string, op: WriteOp, decider: Member | undefined): Promise<OwnerAnswer[]> {
+  private async writeToOwners(key: string, op: WriteOp): Promise<{ answers: OwnerAnswer[]; someUnanswered: boolean; deciderId: string | undefined }> {
     const answers: OwnerAnswer[] = [];
     const tried = new Set<string>();
     let lastFailure: unknown;
-    if (decider !== undefined) {
+    // Chosen as the write goes out, and judged by that choice: once it has taken the write, the write is
+    // decided and visible, whatever the view becomes meanwhile (a joiner that turned serving since
+    // answered while it was still pulling). One that says it is leaving holds nothing of this write, so
+    // the next deciding owner of the view that now knows is asked first instead.
+    let decider: Member | undefined;
+    for (let reroute = 0; reroute <= MAX_REROUTES; reroute++) {
+      decider = this.view.decidingOwners(key).find((m) => !tried.has(m.id));
+      if (decider === undefined) break;
       tried.add(decider.id);
       const outcome = await this.channels.get(decider.address).send(op).then(
         (result) => ({ result }),
@@ -263,12 +274,15 @@ export class RouterBackend implements CacheBackend {
         this.unreachable(decider, outcome.error, 'a write it decides; sending it to the others');
       } else if ('refused' in outcome.result) {
         this.view.markLeaving(decider.id, Date.now());
+        decider = undefined;
+        continue;
       } else if ('error' in outcome.result) {
         throw new OwnerRefusedError(outcome.result.status, outcome.result.error);
       } else if ('stored' in outcome.result) {
         answers.push({ ownerId: decider.id, result: outcome.result });
-        if (versionLostTo(outcome.result, op.version) !== undefined) return answers;
+        if (versionLostTo(outcome.result, op.version) !== undefined) return { answers, someUnanswered: false, deciderId: decider.id };
       }
+      break;
     }
     for (let round = 0; round <= MAX_REROUTES; round++) {
       const owners = this.nonEmpty(this.view.writeOwners(key)).filter((m) => !tried.has(m.id));
@@ -296,6 +310,6 @@ export class RouterBackend implements CacheBackend {
       if (!rerouted) break;
     }
     if (answers.length === 0) throw unavailable('no owner of the key could store the write', lastFailure);
-    return answers;
+    return { answers, someUnanswered: lastFailure !== undefined, deciderId: decider?.id };
   }
 }

@@ -76,3 +76,18 @@ export function judgeWrite(version: Version, answers: readonly OwnerAnswer[], de
   if (newest !== undefined) return { taken: false, newest };
   return { taken: true, existed: decider === undefined ? existedByNewest(judged) : judged.some(existed) };
 }
+
+/**
+ * Whether a write that lost may be stamped again and sent once more. Only
+ * when no owner can hold this attempt: the deciding owner answered (a write
+ * it did not take went nowhere else), or every owner it was sent to answered
+ * and none stored it. Otherwise some owner may hold the attempt (one that
+ * stored it, or an unreachable deciding owner whose answer was lost), readers
+ * may already have seen it, and a newer stamp of the same write would show it
+ * to them again after a write they saw since: A, B, A (docs/consistency.md,
+ * "A write that may be half in place").
+ */
+export function restampAllowed(answers: readonly OwnerAnswer[], deciderId: string | undefined, someOwnerUnanswered: boolean): boolean {
+  if (deciderId !== undefined && answers.some((a) => a.ownerId === deciderId)) return true;
+  return !someOwnerUnanswered && !answers.some((a) => a.result.stored);
+}

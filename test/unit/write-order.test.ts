@@ -3,7 +3,7 @@
 // routers and real stores; only the network between them is in-process.
 import { expect } from 'chai';
 import { RouterBackend } from '../../dataplane/router/router-backend.js';
-import { judgeWrite, type OwnerAnswer } from '../../dataplane/router/write-verdict.js';
+import { judgeWrite, restampAllowed, type OwnerAnswer } from '../../dataplane/router/write-verdict.js';
 import { createLogger } from '../../dataplane/observability/logger.js';
 import { DataplaneMetrics } from '../../dataplane/observability/metrics.js';
 import { ServiceUnavailableError } from '../../dataplane/protocol/errors.js';
@@ -118,7 +118,8 @@ describe('write order across routers', () => {
       const key = `drained-${changedAt}`;
       const [first, second] = new Ring(members).ownersOf(key, 2);
       servers.leaving.clear();
-      await low.setMany([{ key, value: 'before the drain', ttlSeconds: undefined }]);
+      // A router of its own, whose first stamp sorts before router-aware's in the same ms: the later write wins.
+      await router('router-a', servers, members).setMany([{ key, value: 'before the drain', ttlSeconds: undefined }]);
       servers.leaving.add(first?.address as string);
       const aware = router('router-aware', servers, members);
       await aware.setMany([{ key, value: 'acknowledged after', ttlSeconds: undefined }]);
@@ -143,6 +144,30 @@ describe('write order across routers', () => {
     servers.down.add(first?.address as string);
     expect(await low.getMany(['k'])).to.deep.equal(['kept']);
     expect(await router('router-c', servers, members, Date.now()).getMany(['k'])).to.deep.equal(['kept']);
+  });
+
+  it('does not stamp again a write that lost elsewhere while its deciding owner did not answer: 503, nothing re-sent', async () => {
+    // The unreachable decider may hold the attempt, and a reader may see it there once it is back; a newer
+    // stamp of the same write would then show it again after writes read since (docs/consistency.md,
+    // "A write that may be half in place").
+    const [first, second] = new Ring(members).ownersOf('k', 2);
+    servers.stores.get(second?.address as string)?.set('k', 'newer, from elsewhere', encodeVersion(SAME_MS + 5, 0, 'r-ahead'));
+    servers.down.add(first?.address as string);
+    let sent = 0;
+    servers.beforeWrite = () => sent++;
+    const error = await low.setMany([{ key: 'k', value: 'lost', ttlSeconds: undefined }]).then(() => undefined, (e: unknown) => e);
+    expect(error).to.be.instanceOf(ServiceUnavailableError);
+    expect((error as Error).message).to.match(/may be in place on some owner; retry it/);
+    expect(sent, 'one attempt, sent once to the owner that answered').to.equal(1);
+    expect(servers.stores.get(second?.address as string)?.get('k')?.value).to.equal('newer, from elsewhere');
+  });
+
+  it('still stamps again a write every owner answered and none took, with no deciding owner answering', async () => {
+    const [first, second] = new Ring(members).ownersOf('k', 2);
+    servers.leaving.add(first?.address as string);
+    for (const store of servers.stores.values()) store.set('k', 'newer, from elsewhere', encodeVersion(SAME_MS + 5, 0, 'r-ahead'));
+    await low.setMany([{ key: 'k', value: 'after it', ttlSeconds: undefined }]);
+    expect(servers.stores.get(second?.address as string)?.get('k')?.value).to.equal('after it');
   });
 
   it('sends a write to the deciding owner first, and nowhere else while it loses there', async () => {
@@ -240,4 +265,20 @@ describe('batch executor', () => {
     ]);
     expect(applyBatch(store, ops.slice(0, 2), tally, true)).to.deep.equal([{ found: true, value: 'v', version, expiresAt: 0 }, { found: false }]);
   });
+});
+
+describe('restampAllowed: a write that lost is stamped again only when no owner can hold the attempt', () => {
+  const lost = (ownerId: string): OwnerAnswer => ({ ownerId, result: { stored: false, current: encodeVersion(SAME_MS + 1, 0, 'x') } });
+  const stored = (ownerId: string): OwnerAnswer => ({ ownerId, result: { stored: true } });
+  const cases: Array<[string, OwnerAnswer[], string | undefined, boolean, boolean]> = [
+    ['the deciding owner answered that it lost (the write went nowhere else)', [lost('d')], 'd', false, true],
+    ['the deciding owner answered, another owner did not', [lost('d')], 'd', true, true],
+    ['no deciding owner; every owner answered, none took it', [lost('a'), lost('b')], undefined, false, true],
+    ['the deciding owner did not answer, the others lost', [lost('b')], 'd', true, false],
+    ['no deciding owner; one took it, another lost', [stored('a'), lost('b')], undefined, false, false],
+    ['the deciding owner refused (leaving); one took it, another lost', [stored('c'), lost('b')], 'd', false, false],
+  ];
+  for (const [what, answers, decider, unanswered, allowed] of cases) {
+    it(`${allowed ? 'yes' : 'no'}: ${what}`, () => expect(restampAllowed(answers, decider, unanswered)).to.equal(allowed));
+  }
 });
