@@ -5,7 +5,9 @@
 // for as long as its ZooKeeper client takes to find out, and a write decided
 // by a server that is no longer an owner is then read by nobody. The e2e run
 // that froze a node for 60 s caught exactly that (docs/consistency.md,
-// "A router that was stopped").
+// "A router that was stopped"). A server that was stopped is fenced the same
+// way: it refuses writes and marks its reads leaving until then, since its
+// session may have ended and others may have decided its keys meanwhile.
 //
 // Requests that arrive on waking are answered before any timer runs, so the
 // gap is measured when a request asks, not only by the ticking timer.
@@ -43,7 +45,7 @@ export class StallFence {
   fencedReason(now = Date.now()): string | undefined {
     this.check(now);
     if (this.suspectSince === undefined) return undefined;
-    return 'this router was stopped for a while and is confirming its view of the ring with ZooKeeper; retry shortly';
+    return 'this process was stopped for a while and is confirming its view of the ring with ZooKeeper; retry shortly';
   }
 
   /** A read of the members that began at `startedAt` completed: a read begun after the stall lifts the fence. */

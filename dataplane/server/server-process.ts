@@ -12,6 +12,7 @@ import { healthRoutes } from '../http/health-routes.js';
 import { publicRoutes } from '../http/public-routes.js';
 import { MemberRegistration } from '../membership/registration.js';
 import { MemberWatcher } from '../membership/member-watcher.js';
+import { StallFence, stallThresholdMs } from '../membership/stall-fence.js';
 import { RingFollower } from '../membership/ring-follower.js';
 import { reportConnection, ZkSession } from '../membership/zk-session.js';
 import { logMetrics } from '../observability/log-metrics.js';
@@ -70,6 +71,13 @@ export async function startServer(config: DataplaneConfig, credential: ClusterCr
   });
   const watcher = new MemberWatcher(session, config.cacheName, logger);
   const follower = new RingFollower(watcher, { view, channels, metrics, logger, onChange: (before) => coordinator.onRingChange(before) });
+  // A server that was stopped (its node frozen, a long pause) answers the requests that waited in its
+  // sockets first, as an owner of a ring that may be long gone: until ZooKeeper confirms its view it takes
+  // no write and marks its reads leaving (docs/consistency.md, "A router that was stopped": servers too).
+  const fence = new StallFence(stallThresholdMs(config.zkSessionTimeoutMs), () => watcher.refresh(), logger);
+  watcher.on('read', (startedAt: number) => fence.confirmed(startedAt));
+  const acceptsWrites = (): boolean => coordinator.acceptsWrites() && fence.fencedReason() === undefined;
+  fence.start();
 
   const notServingReason = (): string | undefined => {
     if (!registration.isRegistered) return 'not registered in ZooKeeper yet';
@@ -86,7 +94,7 @@ export async function startServer(config: DataplaneConfig, credential: ClusterCr
   const app = createApp(router, metrics, logger);
   // Every internal route, the direct batch route and Koa's pull route alike, is behind the cluster token.
   const guarded = new DirectRoutes(metrics.requests, logger).guard(INTERNAL_PATH_PREFIX, clusterAuthGuard(credential, metrics.internalAuthFailures)).serve(router);
-  const direct = antiEntropy.routes(internalRoutes(store, metrics, () => coordinator.acceptsWrites(), guarded));
+  const direct = antiEntropy.routes(internalRoutes(store, metrics, acceptsWrites, guarded));
   const server: Server = await listen(app, config.host, config.port, direct);
   logger.info({ host: config.host, port: config.port, advertise: config.advertiseAddress }, 'server listening');
   if (/^(0\.0\.0\.0|\[?::\]?):/.test(config.advertiseAddress)) {
@@ -101,6 +109,7 @@ export async function startServer(config: DataplaneConfig, credential: ClusterCr
   return {
     async shutdown() {
       logger.info('leaving the cache');
+      fence.stop();
       const noticeEnds = Date.now() + config.leaveNoticeMs;
       antiEntropy.stop();
       await coordinator.drain();

@@ -3,6 +3,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { LocalCluster } from '../../support/cluster.js';
+import { encodeVersion } from '../../../dataplane/version/hlc.js';
+import { clusterTokenHeaders } from '../../support/cluster-token.js';
 import { call } from '../../support/http.js';
 import { seedKeys, Traffic, verifyAll } from '../../support/traffic.js';
 import { waitFor } from '../../support/wait.js';
@@ -99,6 +101,27 @@ describe('ZooKeeper outages', function () {
       { timeoutMs: 10_000, intervalMs: 100 });
     expect((await call(`${router.url}/api/get/${encodeURIComponent(key)}`)).text).to.equal(value);
     expect(router.logTail(50)).to.contain('view of the ring confirmed by ZooKeeper after a stall');
+  });
+
+  it('a server stopped longer than the stall limit refuses the writes waiting in its sockets until ZooKeeper confirms its ring', async () => {
+    const server = cluster.servers[2]!;
+    const batch = (key: string) => fetch(`${server.url}/internal/v1/batch`, {
+      method: 'POST', headers: { ...clusterTokenHeaders(), 'content-type': 'application/json' },
+      body: JSON.stringify({ ops: [{ op: 'put', key, value: 'v', version: encodeVersion(Date.now(), 0, 'it'), expiresAt: 0 }] }),
+    });
+    server.pause();
+    // Sent while it is stopped, as a router's write of the ring before the stop: it waits in the socket.
+    const asked = batch('stall-fenced');
+    await sleep(3000); // past the 2 s limit (its 2 s session ends too: it comes back as a joiner)
+    server.resume();
+    const first = (await (await asked).json()) as { results: unknown[] };
+    expect(first.results, 'the write that waited while it was stopped').to.deep.equal([{ refused: 'leaving' }]);
+    await waitFor('the server to take writes again', async () => {
+      const { results } = (await (await batch('after-the-stall')).json()) as { results: Array<{ stored?: boolean }> };
+      return results[0]?.stored === true;
+    }, { timeoutMs: 15_000, intervalMs: 100 });
+    expect(server.logTail(80)).to.contain('view of the ring confirmed by ZooKeeper after a stall');
+    await cluster.waitForMembers(3);
   });
 
   it('registers a server again after its session expires', async () => {
