@@ -1,8 +1,9 @@
 // A fake ZooKeeper member on loopback that speaks just enough of the wire
 // protocol for ZkSession: it opens a session or resumes the one a client asks
 // for, and answers pings, exists and getData (every path exists, empty). It
-// can answer late, which is how a slow ZooKeeper looks to a client, or stop
-// answering after the handshake, which is how a frozen member looks.
+// can answer late, which is how a slow ZooKeeper looks to a client, stop
+// answering after the handshake, which is how a frozen member looks, or
+// answer every request with an error code.
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 
 const PING_XID = -2;
@@ -17,6 +18,8 @@ export interface FakeZooKeeperOptions {
   newSessionId: bigint;
   /** Asked once per connection: true to complete its handshake and then answer nothing. */
   silentAfterHandshake?: () => boolean;
+  /** Answers every request but pings with this error code instead (one the client library may not know). */
+  errorCode?: number;
 }
 
 export interface FakeZooKeeper {
@@ -55,10 +58,11 @@ function reply(xid: number, err: number, payload: Buffer = Buffer.alloc(0)): Buf
   return frame(Buffer.concat([header, payload]));
 }
 
-function answer(request: Buffer): Buffer {
+function answer(request: Buffer, errorCode: number | undefined): Buffer {
   const xid = request.readInt32BE(0);
   const op = request.readInt32BE(4);
   if (xid === PING_XID) return reply(xid, 0);
+  if (errorCode !== undefined) return reply(xid, errorCode);
   if (op === OP_EXISTS) return reply(xid, 0, Buffer.alloc(STAT_BYTES));
   // Empty data (a zero length), then the stat.
   if (op === OP_GET_DATA) return reply(xid, 0, Buffer.alloc(4 + STAT_BYTES));
@@ -101,7 +105,7 @@ export async function startFakeZooKeeper(options: FakeZooKeeperOptions): Promise
         } else if (silent) {
           firstUnansweredAt ??= Date.now();
         } else {
-          send(answer(request));
+          send(answer(request, options.errorCode));
         }
       }
     });
