@@ -17,7 +17,7 @@ const ROUTER_DRAIN_MS = 10_000;
 /** A pipe's capacity on Linux. */
 const PIPE_BYTES = 64 * 1024;
 /**
- * Writes sent to the unreachable member: each logs a warning of about 580
+ * Writes sent to the unreachable member: each logs a line of about 580
  * bytes, so that together they fill the pipe and the sink's backlog more
  * than twice over (counting 500 bytes each).
  */
@@ -51,7 +51,8 @@ describe('logs to a pipe', function () {
   async function startRouter(): Promise<DataplaneProcess> {
     const writer = pipe.openWriter();
     try {
-      router = await DataplaneProcess.start({ role: 'client', zkConnect: zookeeper.connectString, cacheName, stdout: writer });
+      // At debug, every failed write logs (at info and above only the first, when the owner turns suspect).
+      router = await DataplaneProcess.start({ role: 'client', zkConnect: zookeeper.connectString, cacheName, stdout: writer, env: { LOG_LEVEL: 'debug' } });
     } finally {
       closeSync(writer);
     }
@@ -131,7 +132,7 @@ describe('logs to a pipe', function () {
       const all = pipe.received.trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
       return all.at(-1)?.msg === 'client stopped' ? all : undefined;
     }, { timeoutMs: 5000 });
-    expect(lines.filter((line) => line.msg.startsWith('deciding owner unreachable'))).to.have.length(writes);
+    expect(lines.filter((line) => line.msg.startsWith('owner unreachable for a write it decides'))).to.have.length(writes);
     expect(lines.at(-2)?.msg).to.equal('stopping');
   });
 });
