@@ -38,11 +38,4 @@ export class SuspectOwners {
   anyOf(owners: ReadonlyArray<{ id: string }>, now: number): boolean {
     return owners.some((owner) => this.isSuspect(owner.id, now));
   }
-
-  /** How many owners are suspect now (a gauge). */
-  count(now: number): number {
-    let suspects = 0;
-    for (const id of [...this.failedAt.keys()]) if (this.isSuspect(id, now)) suspects++;
-    return suspects;
-  }
 }

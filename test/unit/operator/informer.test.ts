@@ -20,6 +20,15 @@ const service = (name: string, resourceVersion: string): KubeObject => ({
   metadata: { name, namespace: 'shop', resourceVersion },
 });
 
+/** Starts a fake API server on loopback and returns a client of it. */
+async function clientOf(server: Server): Promise<KubeClient> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const kubeConfig = new KubeConfig();
+  const cluster = { name: 'fake', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true };
+  kubeConfig.loadFromOptions({ clusters: [cluster], users: [{ name: 'u', token: 't' }], contexts: [{ name: 'c', cluster: 'fake', user: 'u' }], currentContext: 'c' });
+  return new KubeClient(kubeConfig);
+}
+
 describe('operator controller: informer', () => {
   let server: Server;
   let client: KubeClient;
@@ -57,11 +66,7 @@ describe('operator controller: informer', () => {
       openWatches.push(response); // held open until the informer stops
       response.write(`${JSON.stringify({ type: 'ADDED', object: service('d', '21') })}\n`);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const kubeConfig = new KubeConfig();
-    const cluster = { name: 'fake', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true };
-    kubeConfig.loadFromOptions({ clusters: [cluster], users: [{ name: 'u', token: 't' }], contexts: [{ name: 'c', cluster: 'fake', user: 'u' }], currentContext: 'c' });
-    client = new KubeClient(kubeConfig);
+    client = await clientOf(server);
   });
 
   after(async () => {
@@ -105,11 +110,7 @@ describe('operator controller: informer on a kind that is not served', () => {
       response.statusCode = 404;
       response.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'the server could not find the requested resource' }));
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const kubeConfig = new KubeConfig();
-    const cluster = { name: 'fake', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true };
-    kubeConfig.loadFromOptions({ clusters: [cluster], users: [{ name: 'u', token: 't' }], contexts: [{ name: 'c', cluster: 'fake', user: 'u' }], currentContext: 'c' });
-    client = new KubeClient(kubeConfig);
+    client = await clientOf(server);
   });
 
   after(async () => {
