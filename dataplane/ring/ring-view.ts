@@ -5,8 +5,9 @@
 // write-all phases):
 //   placement ring: members that will hold keys (serving + joining);
 //   holding ring:   members that hold keys now (serving + leaving).
-// Writes go to the owners in both (never to a leaving member); reads ask
-// both and take the newest version until the view has settled.
+// Writes go to the owners in both (never to a member that said it is
+// leaving); reads ask both and take the newest version until the view has
+// settled.
 import { sameMembers, sortMembers, type Member, type PlacementMode } from './member.js';
 import { zoneSafety, type ZoneSafety } from './placement-report.js';
 import { Ring } from './ring.js';
@@ -57,7 +58,8 @@ export class RingView {
   private readonly departedGraceMs: number;
 
   private reported: Member[] = [];
-  private readonly departed = new Map<string, { member: Member; until: number }>();
+  /** `unannounced`: it vanished without saying it was leaving, so it may still serve routers whose view lags. */
+  private readonly departed = new Map<string, { member: Member; until: number; unannounced: boolean }>();
   private readonly hintedLeaving = new Set<string>();
 
   private effective: Member[] = [];
@@ -98,7 +100,9 @@ export class RingView {
     const nextIds = new Set(next.map((m) => m.id));
     if (this.departedGraceMs > 0) {
       for (const member of this.reported) {
-        if (!nextIds.has(member.id)) this.departed.set(member.id, { member: { ...member, state: 'leaving' }, until: now + this.departedGraceMs });
+        if (nextIds.has(member.id)) continue;
+        const unannounced = member.state !== 'leaving' && !this.hintedLeaving.has(member.id);
+        this.departed.set(member.id, { member: { ...member, state: 'leaving' }, until: now + this.departedGraceMs, unannounced });
       }
     }
     for (const id of nextIds) this.departed.delete(id);
@@ -165,12 +169,24 @@ export class RingView {
     return this.placement.ownersOf(key, this.replicationFactor);
   }
 
-  /** Where a write must land: the owners in both rings, except members that are leaving. */
+  /**
+   * Where a write must land: the owners in both rings, except members that
+   * said they are leaving. A holder that vanished from ZooKeeper without
+   * saying so still gets writes for the departed grace: its session may have
+   * ended while it still serves (a ZooKeeper outage, or a cut from ZooKeeper
+   * alone), and a router whose view lags reads it first (docs/consistency.md,
+   * "A member that vanished").
+   */
   writeOwners(key: string): Member[] {
     const next = this.ownersOf(key);
     if (this.holding === this.placement) return next;
-    const now = this.holding.ownersOf(key, this.replicationFactor).filter((m) => m.state !== 'leaving');
+    const now = this.holding.ownersOf(key, this.replicationFactor).filter((m) => m.state !== 'leaving' || this.vanishedUnannounced(m.id));
     return union(next, now);
+  }
+
+  /** A member that vanished from ZooKeeper without saying it was leaving, still within its departed grace. */
+  vanishedUnannounced(id: string): boolean {
+    return this.departed.get(id)?.unannounced === true;
   }
 
   /**

@@ -116,6 +116,15 @@ export class RouterBackend implements CacheBackend {
     }
   }
 
+  /**
+   * A member that vanished from ZooKeeper unannounced and that this router
+   * also failed to reach lately: most likely dead, so a write does not wait
+   * for it (a connect timeout where its address answers nothing).
+   */
+  private surelyGone(member: Member): boolean {
+    return this.view.vanishedUnannounced(member.id) && this.suspects.isSuspect(member.id, Date.now());
+  }
+
   private nonEmpty(owners: Member[]): Member[] {
     if (owners.length === 0) throw unavailable('no cache server is available');
     return owners;
@@ -285,7 +294,7 @@ export class RouterBackend implements CacheBackend {
       break;
     }
     for (let round = 0; round <= MAX_REROUTES; round++) {
-      const owners = this.nonEmpty(this.view.writeOwners(key)).filter((m) => !tried.has(m.id));
+      const owners = this.nonEmpty(this.view.writeOwners(key)).filter((m) => !tried.has(m.id) && !this.surelyGone(m));
       if (owners.length === 0) break;
       const settled = await Promise.allSettled(owners.map((owner) => this.channels.get(owner.address).send(op)));
       let rerouted = false;

@@ -207,6 +207,31 @@ describe('ring view', () => {
     expect(new RingView(2).nextExpiry()).to.equal(undefined);
   });
 
+  it('writes to a member that vanished unannounced for its grace, never to one that said it was leaving', () => {
+    const view = new RingView({ replicationFactor: 2, departedGraceMs: 500 });
+    view.update([member('s1'), member('s2'), member('s3'), member('s4')], 0);
+    const held = keys.slice(0, 2000).filter((k) => ids(view.ownersOf(k)).includes('s1'));
+    // s1's session ended while it may still serve (a ZooKeeper outage): routers whose view lags read it first.
+    view.update([member('s2'), member('s3'), member('s4')], 100);
+    expect(view.vanishedUnannounced('s1')).to.equal(true);
+    for (const key of held) {
+      expect(ids(view.writeOwners(key)), key).to.include('s1');
+      expect(ids(view.decidingOwners(key)), key).not.to.include('s1');
+    }
+    view.expire(600);
+    expect(view.vanishedUnannounced('s1')).to.equal(false);
+    for (const key of held) expect(ids(view.writeOwners(key)), key).not.to.include('s1');
+
+    // One that published leaving, or said so by refusing a write, drained its keys: it takes no more writes.
+    view.update([member('s2', 'leaving'), member('s3'), member('s4')], 700);
+    view.update([member('s3'), member('s4')], 800);
+    expect(view.markLeaving('s3', 850)).to.equal(true);
+    view.update([member('s4')], 900);
+    expect(view.vanishedUnannounced('s2')).to.equal(false);
+    expect(view.vanishedUnannounced('s3')).to.equal(false);
+    for (const key of keys.slice(0, 500)) expect(ids(view.writeOwners(key)), key).to.deep.equal(['s4']);
+  });
+
   it('takes a leaving hint from a refusal until ZooKeeper catches up', () => {
     const view = new RingView(2);
     view.update([member('a'), member('b'), member('c')], 0);
