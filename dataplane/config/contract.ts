@@ -11,6 +11,12 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Where each role listens unless PORT says otherwise. */
 export const DEFAULT_PORT = { server: 8080, client: 5000 } as const satisfies Record<Role, number>;
+/**
+ * The port the operator gives METRICS_PORT in its pods: /metrics alone, so that
+ * a NetworkPolicy can let scrapers reach it and nothing else. 9464 is the
+ * port OpenTelemetry's Prometheus exporter made common.
+ */
+export const OPERATOR_METRICS_PORT = 9464;
 /** ZooKeeper's client port, which ZK_CONNECT names. */
 export const ZOOKEEPER_CLIENT_PORT = 2181;
 
@@ -51,6 +57,7 @@ export const SETTINGS = {
   cacheName: { env: 'CACHE_NAME', flag: '--cache-name', roles: ['server', 'client'], describe: 'which cache; its ZooKeeper root is /distributed-cache/<CACHE_NAME> (default "default")' },
   host: { env: 'HOST', flag: '--host', roles: ['server', 'client'], describe: 'bind address (default 0.0.0.0)' },
   port: { env: 'PORT', flag: '--port', roles: ['server', 'client'], describe: `listen port (default: server ${DEFAULT_PORT.server}, client ${DEFAULT_PORT.client})` },
+  metricsPort: { env: 'METRICS_PORT', flag: '--metrics-port', roles: ['server', 'client'], describe: `also serve /metrics, and nothing else, on this port, in the public port's scheme (default: none, /metrics on PORT only; the operator sets ${OPERATOR_METRICS_PORT})` },
   nodeId: { env: 'NODE_ID', flag: '--node-id', roles: ['server'], describe: 'unique member id (default: hostname)' },
   advertiseAddress: { env: 'ADVERTISE_ADDRESS', flag: '--advertise-address', roles: ['server'], describe: `host:port where routers and peers reach this server (default $${POD_IP_ENV}:$PORT, else HOST:PORT)` },
   zone: { env: 'ZONE', flag: '--zone', roles: ['server'], describe: 'its zone (the node\'s topology.kubernetes.io/zone): a key\'s copies go to distinct zones (default: none known, a zone of its own)' },

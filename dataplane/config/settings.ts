@@ -31,6 +31,8 @@ export interface DataplaneConfig {
   cacheName: string;
   host: string;
   port: number;
+  /** A second port that serves /metrics alone, when set. */
+  metricsPort: number | undefined;
   nodeId: string;
   advertiseAddress: string;
   /** Its zone and node, when known (docs/architecture.md "Placement"). */
@@ -145,6 +147,9 @@ export function parseConfig(
   const host = raw('host') ?? '0.0.0.0';
   const portText = raw('port');
   const port = portText === undefined ? DEFAULT_PORT[role] : integerIn(label('port'), portText, 1, 65535);
+  const metricsPortText = raw('metricsPort');
+  const metricsPort = metricsPortText === undefined ? undefined : integerIn(label('metricsPort'), metricsPortText, 1, 65535);
+  if (metricsPort === port) throw new ConfigError(label('metricsPort'), `${metricsPort} is also ${label('port')}; give /metrics a port of its own, or leave it unset`);
   const nodeId = raw('nodeId') ?? machineHostname;
   if (role === 'server' && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/.test(nodeId)) {
     throw new ConfigError(label('nodeId'), `"${nodeId}" must be letters, digits, '.', '_' or '-'`);
@@ -205,7 +210,7 @@ export function parseConfig(
   }
 
   return {
-    role, zkConnect, zkSessionTimeoutMs, cacheName, host, port, nodeId, advertiseAddress,
+    role, zkConnect, zkSessionTimeoutMs, cacheName, host, port, metricsPort, nodeId, advertiseAddress,
     zone, nodeName, placement: placement as PlacementMode, replicationFactor, maxMemoryBytes, maxEntries, drainTimeoutMs, leaveNoticeMs, antiEntropyIntervalMs, logLevel: level as LogLevel, coalesce: coalesceText === 'on',
     clusterToken: tokenSetting(raw),
     clientTokensFile: raw('clientTokensFile'),

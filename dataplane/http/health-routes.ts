@@ -18,6 +18,11 @@ export function healthRoutes(readiness: Readiness, metrics: DataplaneMetrics, ro
     if (reason !== undefined) throw new ServiceUnavailableError(`not ready: ${reason}`, RETRY_AFTER_SECONDS);
     ctx.body = { status: 'ready' };
   });
+  return metricsRoutes(metrics, router);
+}
+
+/** Prometheus text: on the public port, and alone on METRICS_PORT (metrics-port.ts). */
+export function metricsRoutes(metrics: DataplaneMetrics, router = new RouteTable()): RouteTable {
   router.get('/metrics', async (ctx) => {
     ctx.type = metrics.registry.contentType;
     ctx.body = await metrics.registry.metrics();

@@ -18,6 +18,7 @@ import type { ClientCredential } from '../security/client-credential.js';
 import type { TlsCredential } from '../security/tls-credential.js';
 import { clientAuthGuard } from '../http/client-auth-guard.js';
 import { DirectRoutes } from '../http/direct-routes.js';
+import { listenMetrics, METRICS_CLOSE_MS } from '../http/metrics-port.js';
 import { HybridLogicalClock } from '../version/hlc.js';
 import { RouterBackend, routingView } from './router-backend.js';
 import { routerRoutes } from './router-routes.js';
@@ -25,19 +26,28 @@ import { ServerChannels } from '../transport/server-channels.js';
 import type { Server } from 'node:http';
 import type { Server as SecureServer } from 'node:https';
 import { hostname } from 'node:os';
+import type { SecureContextOptions } from 'node:tls';
 import type Koa from 'koa';
 
 /** How long a stopping router waits for in-flight requests. */
 const ROUTER_DRAIN_MS = 10_000;
 
-/** Plain HTTP; or HTTPS, with the pair the credential keeps re-reading. */
-async function listenPublic(
+/**
+ * The public port and, when METRICS_PORT is set, the metrics port: plain
+ * HTTP, or HTTPS on both with the pair the credential keeps re-reading.
+ */
+async function listenPorts(
   app: Koa, direct: DirectRoutes, config: DataplaneConfig, metrics: DataplaneMetrics, logger: Logger, tls: TlsCredential | undefined,
-): Promise<Server | SecureServer> {
-  if (tls === undefined) return listen(app, config.host, config.port, direct);
+): Promise<{ server: Server | SecureServer; metricsServer: Server | SecureServer | undefined }> {
+  if (tls === undefined) {
+    return { server: await listen(app, config.host, config.port, direct), metricsServer: await listenMetrics(config, metrics, logger) };
+  }
   const server = await listenSecure(app, config.host, config.port, tls.secureContextOptions, direct);
-  tls.watch(server, { reloads: metrics.tlsReloads, reloadFailures: metrics.tlsReloadFailures, expiry: metrics.tlsCertificateExpiry }, logger);
-  return server;
+  const metricsServer = await listenMetrics(config, metrics, logger, tls.secureContextOptions);
+  const secure = [server, ...(metricsServer === undefined ? [] : [metricsServer as SecureServer])];
+  const everyPort = { setSecureContext: (options: SecureContextOptions) => secure.forEach((s) => s.setSecureContext(options)) };
+  tls.watch(everyPort, { reloads: metrics.tlsReloads, reloadFailures: metrics.tlsReloadFailures, expiry: metrics.tlsCertificateExpiry }, logger);
+  return { server, metricsServer };
 }
 
 /**
@@ -75,7 +85,7 @@ export async function startRouter(
   const app = createApp(routes, metrics, logger, guard);
   // The public single-key routes are answered outside Koa (http/direct-routes.ts).
   const direct = new DirectRoutes(metrics.requests, logger).serve(routes, guard);
-  const server = await listenPublic(app, direct, config, metrics, logger, tls);
+  const { server, metricsServer } = await listenPorts(app, direct, config, metrics, logger, tls);
   logger.info(
     { host: config.host, port: config.port, clientAuth: guard !== undefined, tls: tls === undefined ? false : { serial: tls.pair.serialNumber, notAfter: tls.pair.notAfter.toISOString() } },
     'client listening',
@@ -88,6 +98,7 @@ export async function startRouter(
       fence.stop();
       follower.stop();
       await closeServer(server, ROUTER_DRAIN_MS);
+      if (metricsServer !== undefined) await closeServer(metricsServer, METRICS_CLOSE_MS);
       watcher.stop();
       session.close();
       await channels.closeAll();

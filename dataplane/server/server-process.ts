@@ -9,6 +9,7 @@ import { closeServer, createApp, listen } from '../http/app.js';
 import { clusterAuthGuard } from '../http/cluster-auth-guard.js';
 import { DirectRoutes } from '../http/direct-routes.js';
 import { healthRoutes } from '../http/health-routes.js';
+import { listenMetrics, METRICS_CLOSE_MS } from '../http/metrics-port.js';
 import { publicRoutes } from '../http/public-routes.js';
 import { MemberRegistration } from '../membership/registration.js';
 import { MemberWatcher } from '../membership/member-watcher.js';
@@ -97,6 +98,7 @@ export async function startServer(config: DataplaneConfig, credential: ClusterCr
   const direct = antiEntropy.routes(internalRoutes(store, metrics, acceptsWrites, guarded));
   const server: Server = await listen(app, config.host, config.port, direct);
   logger.info({ host: config.host, port: config.port, advertise: config.advertiseAddress }, 'server listening');
+  const metricsServer = await listenMetrics(config, metrics, logger);
   if (/^(0\.0\.0\.0|\[?::\]?):/.test(config.advertiseAddress)) {
     logger.warn({ advertise: config.advertiseAddress }, 'advertising a wildcard address; set ADVERTISE_ADDRESS or POD_IP so peers on other hosts can reach this server');
   }
@@ -121,6 +123,7 @@ export async function startServer(config: DataplaneConfig, credential: ClusterCr
       follower.stop();
       watcher.stop();
       await closeServer(server, config.drainTimeoutMs);
+      if (metricsServer !== undefined) await closeServer(metricsServer, METRICS_CLOSE_MS);
       await channels.closeAll();
       session.close();
       logger.info({ keys: store.keyCount }, 'server stopped');

@@ -425,7 +425,7 @@ export const specSchema = object({
           "Who may reach the routers' public port. Left out: anyone. An empty list: only metricsFrom.",
         ),
         metricsFrom: peersOf(
-          'Who may reach the metrics ports (/metrics is served on each data plane pod\'s HTTP port). Left out: pods labelled app.kubernetes.io/name=prometheus in any namespace. An empty list: nobody outside the cache.',
+          'Who may reach the metrics port (9464, which serves /metrics alone on every data plane pod), and no other port. Left out: pods labelled app.kubernetes.io/name=prometheus in any namespace. An empty list: nobody.',
         ),
       },
     }),

@@ -8,7 +8,7 @@ import type {
   V1Probe,
   V1SecurityContext,
 } from '@kubernetes/client-node';
-import { DEFAULT_PORT, parseByteSize, POD_IP_ENV, SETTINGS, type Role } from '../../dataplane/config/contract.js';
+import { DEFAULT_PORT, OPERATOR_METRICS_PORT, parseByteSize, POD_IP_ENV, SETTINGS, type Role } from '../../dataplane/config/contract.js';
 import type { Resources } from '../api/defaults.js';
 import type { PodSettings } from '../api/pod-settings.js';
 import { CLIENT_TOKENS_FILE_PATH, CLIENT_TOKENS_VOLUME_MOUNT, clientTokensVolume } from './client-tokens.js';
@@ -71,6 +71,8 @@ export function dataplanePodConfig(ctx: CacheContext, role: Role): DataplanePodC
   const resources = tier.resources;
   const env: Record<string, string> = {
     [SETTINGS.port.env]: String(DEFAULT_PORT[role]),
+    // /metrics alone, so that the NetworkPolicy can open it, and only it, to scrapers.
+    [SETTINGS.metricsPort.env]: String(OPERATOR_METRICS_PORT),
     [SETTINGS.zkConnect.env]: zookeeperConnectString(ctx),
     [SETTINGS.cacheName.env]: cacheNameOf(ctx),
     [SETTINGS.replicationFactor.env]: String(spec.replicationFactor),
@@ -117,6 +119,11 @@ export function portNameOf(config: DataplanePodConfig): 'http' | 'https' {
   return config.tlsSecret === undefined ? 'http' : 'https';
 }
 
+/** The metrics port's name, which the PodMonitor scrapes: it speaks what the public port speaks. */
+export function metricsPortNameOf(config: DataplanePodConfig): 'metrics' | 'metrics-https' {
+  return config.tlsSecret === undefined ? 'metrics' : 'metrics-https';
+}
+
 /** Over HTTPS when the port speaks it (HTTP is the default); the kubelet does not verify a probe's certificate. */
 function httpProbe(config: DataplanePodConfig, path: string, timing: Omit<V1Probe, 'httpGet'>): V1Probe {
   const port = portNameOf(config);
@@ -161,7 +168,10 @@ function container(config: DataplanePodConfig): V1Container {
     imagePullPolicy: config.imagePullPolicy,
     // The image's entrypoint runs what it is given: the data plane's CLI, with its role.
     args: ['node', 'dist/dataplane/main.js', config.role],
-    ports: [{ name: portNameOf(config), containerPort: DEFAULT_PORT[config.role], protocol: 'TCP' }],
+    ports: [
+      { name: portNameOf(config), containerPort: DEFAULT_PORT[config.role], protocol: 'TCP' },
+      { name: metricsPortNameOf(config), containerPort: OPERATOR_METRICS_PORT, protocol: 'TCP' },
+    ],
     env,
     volumeMounts: [
       CLUSTER_TOKEN_VOLUME_MOUNT,

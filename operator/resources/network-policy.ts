@@ -2,10 +2,11 @@
 // their port only from this cache's routers and servers, ZooKeeper only from
 // this cache's pods and its own members, routers their public port from
 // anyone unless spec.networkPolicy.clientFrom narrows it. metricsFrom may
-// reach the data plane's HTTP ports, which also serve /metrics. Kubelet probes
-// are not subject to NetworkPolicy in common CNIs, so they need no rule.
+// reach the data plane's metrics port (METRICS_PORT: /metrics alone), and
+// nothing else. Kubelet probes are not subject to NetworkPolicy in common
+// CNIs, so they need no rule.
 import type { V1NetworkPolicyPeer, V1NetworkPolicyPort } from '@kubernetes/client-node';
-import { DEFAULT_PORT } from '../../dataplane/config/contract.js';
+import { DEFAULT_PORT, OPERATOR_METRICS_PORT } from '../../dataplane/config/contract.js';
 import type { NetworkPeer } from '../api/distributed-cache.js';
 import type { NetworkPolicy, NetworkPolicyIngressRule } from './child-kinds.js';
 import { childMetadata, type CacheContext } from './context.js';
@@ -36,9 +37,9 @@ function policy(ctx: CacheContext, name: string, component: Component, ingress: 
 }
 
 /** A rule for metricsFrom, or none when it is empty (an empty `from` would admit everyone). */
-function metricsRule(ctx: CacheContext, port: number): NetworkPolicyIngressRule[] {
+function metricsRule(ctx: CacheContext): NetworkPolicyIngressRule[] {
   const peers = ctx.spec.networkPolicy.metricsFrom;
-  return peers.length === 0 ? [] : [{ from: copy(peers), ports: tcp(port) }];
+  return peers.length === 0 ? [] : [{ from: copy(peers), ports: tcp(OPERATOR_METRICS_PORT) }];
 }
 
 export function desiredServerNetworkPolicy(ctx: CacheContext): NetworkPolicy | undefined {
@@ -46,7 +47,7 @@ export function desiredServerNetworkPolicy(ctx: CacheContext): NetworkPolicy | u
   const port = DEFAULT_PORT.server;
   return policy(ctx, ctx.names.server, 'server', [
     { from: [podsOf(ctx, 'client'), podsOf(ctx, 'server')], ports: tcp(port) },
-    ...metricsRule(ctx, port),
+    ...metricsRule(ctx),
   ]);
 }
 
@@ -54,10 +55,10 @@ export function desiredRouterNetworkPolicy(ctx: CacheContext): NetworkPolicy | u
   const { enabled, clientFrom } = ctx.spec.networkPolicy;
   if (!enabled) return undefined;
   const port = DEFAULT_PORT.client;
-  // Left out, `from` admits anyone, metrics scrapers included.
-  if (clientFrom === undefined) return policy(ctx, ctx.names.client, 'client', [{ ports: tcp(port) }]);
-  const rules: NetworkPolicyIngressRule[] = clientFrom.length === 0 ? [] : [{ from: copy(clientFrom), ports: tcp(port) }];
-  return policy(ctx, ctx.names.client, 'client', [...rules, ...metricsRule(ctx, port)]);
+  // Left out, `from` admits anyone to the public port.
+  const rules: NetworkPolicyIngressRule[] =
+    clientFrom === undefined ? [{ ports: tcp(port) }] : clientFrom.length === 0 ? [] : [{ from: copy(clientFrom), ports: tcp(port) }];
+  return policy(ctx, ctx.names.client, 'client', [...rules, ...metricsRule(ctx)]);
 }
 
 /** Only for an ensemble the operator runs; ZooKeeper serves no metrics port (its admin server is off). */

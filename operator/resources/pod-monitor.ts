@@ -4,7 +4,7 @@
 // "Monitoring"), so they are part of that contract.
 import { APP_NAME, LABEL } from './names.js';
 import type { ChildObject } from './child-kinds.js';
-import { dataplanePodConfig, portNameOf } from './dataplane-pod.js';
+import { dataplanePodConfig, metricsPortNameOf } from './dataplane-pod.js';
 import { childMetadata, type CacheContext } from './context.js';
 
 export const POD_MONITOR_GROUP = 'monitoring.coreos.com';
@@ -57,14 +57,15 @@ function routerTlsConfig(ctx: CacheContext): ScrapeTlsConfig {
 }
 
 /**
- * One endpoint per container port name: servers always speak plain HTTP on
- * `http`; routers do too, or HTTPS only on `https` once spec.tls is set. A
- * pod without the named port yields no target for that endpoint.
+ * One endpoint per metrics port name (METRICS_PORT, /metrics alone, which the
+ * NetworkPolicy opens to metricsFrom): servers always speak plain HTTP on
+ * `metrics`; routers do too, or HTTPS only on `metrics-https` once spec.tls is
+ * set. A pod without the named port yields no target for that endpoint.
  */
 function endpointsOf(ctx: CacheContext): PodMetricsEndpoint[] {
-  const endpoints: PodMetricsEndpoint[] = [{ port: portNameOf(dataplanePodConfig(ctx, 'server')), path: METRICS_PATH }];
-  const routerPort = portNameOf(dataplanePodConfig(ctx, 'client'));
-  if (routerPort === 'https') endpoints.push({ port: routerPort, path: METRICS_PATH, scheme: 'https', tlsConfig: routerTlsConfig(ctx) });
+  const endpoints: PodMetricsEndpoint[] = [{ port: metricsPortNameOf(dataplanePodConfig(ctx, 'server')), path: METRICS_PATH }];
+  const routerPort = metricsPortNameOf(dataplanePodConfig(ctx, 'client'));
+  if (routerPort === 'metrics-https') endpoints.push({ port: routerPort, path: METRICS_PATH, scheme: 'https', tlsConfig: routerTlsConfig(ctx) });
   return endpoints;
 }
 

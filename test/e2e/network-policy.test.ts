@@ -8,6 +8,7 @@
 // E2E_BUSYBOX_IMAGE names a busybox image already on the nodes (hack/node.sh
 // imports one), as in node-smoke.test.ts.
 import { expect } from 'chai';
+import { OPERATOR_METRICS_PORT } from '../../dataplane/config/contract.js';
 import { childNames, selectorString } from '../../operator/resources/names.js';
 import { waitFor } from '../support/wait.js';
 import { deployOperator, ZOOKEEPER_IMAGE, type DeployedOperator } from './support/deploy.js';
@@ -43,11 +44,12 @@ describe('e2e: NetworkPolicy, enforced on real pods', function () {
   let operator: DeployedOperator | undefined;
   let namespace: string;
   let server = '';
+  let routerPod = '';
   let zookeeper = '';
   let router = '';
   let probes = 0;
 
-  async function podIp(component: 'server' | 'zookeeper'): Promise<string> {
+  async function podIp(component: 'server' | 'client' | 'zookeeper'): Promise<string> {
     const ip = await kubectl(['-n', namespace, 'get', 'pods', '-l', selectorString(CACHE, component), '-o', 'jsonpath={.items[0].status.podIP}']);
     expect(ip.trim(), `${component} pod IP`).to.match(/^\d+\.\d+\.\d+\.\d+$/);
     return ip.trim();
@@ -65,7 +67,10 @@ describe('e2e: NetworkPolicy, enforced on real pods', function () {
       `check() { path=$1; shift; i=0; while [ $i -lt ${TRIES} ]; do if out=$("$@" 2>&1); then echo "PATH $path open"; return; fi; i=$((i+1)); sleep 1; done; echo "PATH $path closed"; echo "WHY $path $(echo "$out" | tr '\\n' ' ' | cut -c1-200)"; }`,
       'ruok() { [ "$(echo ruok | timeout 3 nc "$1" 2181)" = imok ]; }',
       // `timeout`, not `wget -T`: Debian's static busybox 1.35 wget crashes with -T.
-      `check server-port timeout 3 wget -q -O - http://${server}:8080/metrics`,
+      `check server-port timeout 3 wget -q -O - http://${server}:8080/healthz`,
+      // METRICS_PORT: /metrics alone, which metricsFrom may reach.
+      `check server-metrics timeout 3 wget -q -O - http://${server}:${OPERATOR_METRICS_PORT}/metrics`,
+      `check router-metrics timeout 3 wget -q -O - http://${routerPod}:${OPERATOR_METRICS_PORT}/metrics`,
       `check zookeeper-port ruok ${zookeeper}`,
       `check router-service timeout 3 wget -q -O - http://${router}:5000/healthz`,
       // Through the router to the server and back: the cache's own paths.
@@ -103,6 +108,7 @@ describe('e2e: NetworkPolicy, enforced on real pods', function () {
     await apply(sample(namespace));
     await kubectl(['-n', namespace, 'wait', '--for=condition=Ready', `dcache/${CACHE}`, '--timeout=300s']);
     server = await podIp('server');
+    routerPod = await podIp('client');
     zookeeper = await podIp('zookeeper');
     router = (await kubectl(['-n', namespace, 'get', 'service', names.client, '-o', 'jsonpath={.spec.clusterIP}'])).trim();
   });
@@ -112,15 +118,15 @@ describe('e2e: NetworkPolicy, enforced on real pods', function () {
     await operator?.remove();
   });
 
-  it('keeps a pod without the allowed labels out of the servers and ZooKeeper, and lets it use the routers', async function () {
+  it('keeps a pod without the allowed labels out of the servers, ZooKeeper and the metrics ports, and lets it use the routers', async function () {
     expect(await probeFrom('outsider', {})).to.deep.equal({
-      'server-port': 'closed', 'zookeeper-port': 'closed', 'router-service': 'open', 'write-and-read': 'open',
+      'server-port': 'closed', 'server-metrics': 'closed', 'router-metrics': 'closed', 'zookeeper-port': 'closed', 'router-service': 'open', 'write-and-read': 'open',
     });
   });
 
-  it('lets a pod labelled like Prometheus scrape the servers and the routers, but not reach ZooKeeper', async function () {
+  it('lets a pod labelled like Prometheus scrape the servers\' and the routers\' metrics ports, but not reach a server\'s data port or ZooKeeper', async function () {
     expect(await probeFrom('prometheus', PROMETHEUS_LABEL)).to.deep.equal({
-      'server-port': 'open', 'zookeeper-port': 'closed', 'router-service': 'open', 'write-and-read': 'open',
+      'server-port': 'closed', 'server-metrics': 'open', 'router-metrics': 'open', 'zookeeper-port': 'closed', 'router-service': 'open', 'write-and-read': 'open',
     });
   });
 
@@ -130,13 +136,13 @@ describe('e2e: NetworkPolicy, enforced on real pods', function () {
       (await kubectl(['-n', namespace, 'get', 'networkpolicy', names.client, '-o', 'jsonpath={.spec.ingress[0].from}'])).includes('shop'),
     { timeoutMs: 60_000, intervalMs: 1_000 });
     expect(await probeFrom('outsider', {}), 'a pod clientFrom does not name').to.deep.equal({
-      'server-port': 'closed', 'zookeeper-port': 'closed', 'router-service': 'closed', 'write-and-read': 'closed',
+      'server-port': 'closed', 'server-metrics': 'closed', 'router-metrics': 'closed', 'zookeeper-port': 'closed', 'router-service': 'closed', 'write-and-read': 'closed',
     });
     expect(await probeFrom('shop', SHOP_LABEL), 'a pod clientFrom names').to.deep.equal({
-      'server-port': 'closed', 'zookeeper-port': 'closed', 'router-service': 'open', 'write-and-read': 'open',
+      'server-port': 'closed', 'server-metrics': 'closed', 'router-metrics': 'closed', 'zookeeper-port': 'closed', 'router-service': 'open', 'write-and-read': 'open',
     });
-    expect(await probeFrom('prometheus', PROMETHEUS_LABEL), 'Prometheus (metricsFrom) still scrapes the routers').to.deep.include({
-      'router-service': 'open',
+    expect(await probeFrom('prometheus', PROMETHEUS_LABEL), 'Prometheus (metricsFrom) scrapes the routers, and uses them no more').to.deep.equal({
+      'server-port': 'closed', 'server-metrics': 'open', 'router-metrics': 'open', 'zookeeper-port': 'closed', 'router-service': 'closed', 'write-and-read': 'closed',
     });
   });
 });

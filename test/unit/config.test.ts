@@ -35,6 +35,14 @@ describe('configuration', () => {
     });
   });
 
+  it('serves /metrics on a port of its own only when told, and never on the public port\'s', () => {
+    expect(parseConfig('server', TOKEN, [], 'h').metricsPort).to.equal(undefined);
+    expect(parseConfig('client', { ...TOKEN, METRICS_PORT: '9464' }, [], 'h').metricsPort).to.equal(9464);
+    expect(parseConfig('server', TOKEN, ['--metrics-port=9465'], 'h').metricsPort).to.equal(9465);
+    const error = fail(() => parseConfig('server', { ...TOKEN, PORT: '9464', METRICS_PORT: '9464' }, [], 'h'));
+    expect(error.message).to.equal('invalid METRICS_PORT: 9464 is also PORT; give /metrics a port of its own, or leave it unset');
+  });
+
   it('compares replicas every 30 s unless told otherwise; 0 turns it off', () => {
     expect(parseConfig('server', TOKEN, [], 'h').antiEntropyIntervalMs).to.equal(30_000);
     expect(parseConfig('server', { ...TOKEN, ANTI_ENTROPY_INTERVAL: '0' }, [], 'h').antiEntropyIntervalMs).to.equal(0);
@@ -51,6 +59,7 @@ describe('configuration', () => {
   const badCases: Array<[string, Record<string, string>, string[], string]> = [
     ['PORT', { PORT: 'eighty' }, [], 'not a whole number'],
     ['PORT', { PORT: '70000' }, [], 'outside 1..65535'],
+    ['METRICS_PORT', { METRICS_PORT: '0' }, [], 'outside 1..65535'],
     ['MAX_MEMORY', { MAX_MEMORY: 'lots' }, [], 'not a size'],
     ['MAX_MEMORY', { MAX_MEMORY: '10Ki' }, [], 'at least 1Mi'],
     ['MAX_ENTRIES', { MAX_ENTRIES: '0' }, [], 'outside'],

@@ -3,7 +3,8 @@
 // plain HTTP on that port gets no answer; a renewed certificate, published as
 // the kubelet publishes a Secret, is served with no restart while a kept-alive
 // connection stays open; a key that does not belong to its certificate is
-// refused and counted, and the pair in use stays. Certificates: openssl.
+// refused and counted, and the pair in use stays. METRICS_PORT speaks HTTPS
+// too, and takes the renewed pair with the public port. Certificates: openssl.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { Agent } from 'node:https';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalCluster } from '../../support/cluster.js';
+import { freePort } from '../../support/ports.js';
 import type { DataplaneProcess } from '../../support/dataplane-process.js';
 import { httpsCall, issueCertificate, makeTestCa, SecretVolumeDir, type PemPair, type TestCa } from '../../support/tls-files.js';
 import { waitFor } from '../../support/wait.js';
@@ -25,6 +27,7 @@ describe('TLS on the public API', function () {
   let cluster: LocalCluster;
   let router: DataplaneProcess;
   let base: string;
+  let metricsBase: string;
 
   /** A request on a connection of its own, so it meets whatever certificate the router serves now. */
   const fresh = (path: string, init: { method?: string; body?: string } = {}) => httpsCall(`${base}${path}`, { ca: ca.cert, ...init });
@@ -40,8 +43,10 @@ describe('TLS on the public API', function () {
     volume = new SecretVolumeDir();
     volume.publish(first);
     cluster = await LocalCluster.start({ servers: 1 });
-    router = await cluster.addClient({ TLS_CERT_FILE: volume.certFile, TLS_KEY_FILE: volume.keyFile });
+    const metricsPort = await freePort();
+    router = await cluster.addClient({ TLS_CERT_FILE: volume.certFile, TLS_KEY_FILE: volume.keyFile, METRICS_PORT: String(metricsPort) });
     base = `https://127.0.0.1:${router.port}`;
+    metricsBase = `https://127.0.0.1:${metricsPort}`;
     await waitFor(`the HTTPS router to be ready (log: ${router.logFile})`, async () => (await fresh('/readyz')).status === 200, { timeoutMs: 30_000, intervalMs: 100 });
   });
   after(async () => cluster?.stop());
@@ -53,6 +58,15 @@ describe('TLS on the public API', function () {
     expect([read.status, read.text]).to.deep.equal([200, 'over tls']);
     for (const path of ['/healthz', '/readyz', '/metrics']) expect((await fresh(path)).status, path).to.equal(200);
     expect(await metricOverHttps('dcache_tls_certificate_expiry_timestamp_seconds')).to.be.greaterThan(Date.now() / 1000);
+  });
+
+  it('serves /metrics alone on METRICS_PORT, over HTTPS with the same certificate', async () => {
+    const metrics = await httpsCall(`${metricsBase}/metrics`, { ca: ca.cert });
+    expect([metrics.status, metrics.serial]).to.deep.equal([200, '1001']);
+    expect(metrics.text).to.match(/^dcache_tls_certificate_expiry_timestamp_seconds\{/m);
+    expect((await httpsCall(`${metricsBase}/api/get/secure`, { ca: ca.cert })).status).to.equal(404);
+    const plain = await fetch(`http://127.0.0.1:${new URL(metricsBase).port}/metrics`).then(() => undefined, (e: Error) => e);
+    expect(plain, 'plain HTTP on the metrics port must fail').to.be.instanceOf(Error);
   });
 
   it('is refused by a client that does not trust the CA', async () => {
@@ -76,6 +90,7 @@ describe('TLS on the public API', function () {
 
       volume.publish(await issueCertificate(ca, '1002'));
       await waitFor('a new connection to get certificate 1002', async () => (await fresh('/healthz')).serial === '1002', RELOAD);
+      expect((await httpsCall(`${metricsBase}/metrics`, { ca: ca.cert })).serial, 'the metrics port').to.equal('1002');
 
       const after = await httpsCall(`${base}/api/get/secure`, { ca: ca.cert, agent });
       expect(after.status).to.equal(200);

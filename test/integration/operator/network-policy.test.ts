@@ -17,7 +17,7 @@ const MONITORING = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata
 
 interface WirePolicy {
   metadata: { name: string; ownerReferences?: Array<{ uid: string; controller?: boolean }> };
-  spec: { podSelector: unknown; policyTypes: string[]; ingress?: unknown[] };
+  spec: { podSelector: unknown; policyTypes: string[]; ingress?: Array<{ from?: unknown[]; ports?: unknown[] }> };
 }
 
 const pods = (component: string) => ({
@@ -64,11 +64,11 @@ describe('operator: NetworkPolicies on a real control plane', function () {
     }
     expect(found.get(`${NAME}-server`)?.spec).to.deep.include({
       podSelector: pods('server').podSelector,
-      ingress: [{ from: [pods('client'), pods('server')], ports: tcp(8080) }, { from: [MONITORING], ports: tcp(8080) }],
+      ingress: [{ from: [pods('client'), pods('server')], ports: tcp(8080) }, { from: [MONITORING], ports: tcp(9464) }],
     });
     expect(found.get(`${NAME}-client`)?.spec).to.deep.include({
       podSelector: pods('client').podSelector,
-      ingress: [{ from: [SHOP], ports: tcp(5000) }, { from: [MONITORING], ports: tcp(5000) }],
+      ingress: [{ from: [SHOP], ports: tcp(5000) }, { from: [MONITORING], ports: tcp(9464) }],
     });
     expect(found.get(`${NAME}-zookeeper`)?.spec).to.deep.include({
       podSelector: pods('zookeeper').podSelector,
@@ -85,9 +85,9 @@ describe('operator: NetworkPolicies on a real control plane', function () {
     await kubectl(['patch', '-n', namespace, `distributedcaches.cache.distributed.dev/${NAME}`, '--type=json', '-p', JSON.stringify([{ op: 'remove', path: '/spec/networkPolicy/clientFrom' }])]);
     const client = await waitFor('the client policy without a `from`', async () => {
       const policy = (await policies()).get(`${NAME}-client`);
-      return policy?.spec.ingress?.length === 1 ? policy : undefined;
+      return policy !== undefined && policy.spec.ingress?.[0]?.from === undefined ? policy : undefined;
     }, QUICK);
-    expect(client.spec.ingress).to.deep.equal([{ ports: tcp(5000) }]);
+    expect(client.spec.ingress).to.deep.equal([{ ports: tcp(5000) }, { from: [MONITORING], ports: tcp(9464) }]);
   });
 
   it('removes them all when spec.networkPolicy.enabled is false, and leaves the rest', async function () {

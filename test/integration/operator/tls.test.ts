@@ -73,7 +73,10 @@ describe('operator: TLS on the public API, on a real control plane', function ()
     expect(container.volumeMounts?.find((m) => m.name === 'tls')).to.deep.equal({ name: 'tls', mountPath: '/etc/distributed-cache/tls', readOnly: true });
     const env = Object.fromEntries((container.env ?? []).map((v) => [v.name, v.value]));
     expect(env).to.deep.include({ TLS_CERT_FILE: '/etc/distributed-cache/tls/tls.crt', TLS_KEY_FILE: '/etc/distributed-cache/tls/tls.key' });
-    expect(container.ports).to.deep.equal([{ name: 'https', containerPort: 5000, protocol: 'TCP' }]);
+    expect(container.ports).to.deep.equal([
+      { name: 'https', containerPort: 5000, protocol: 'TCP' },
+      { name: 'metrics-https', containerPort: 9464, protocol: 'TCP' },
+    ]);
     for (const probe of [container.readinessProbe, container.livenessProbe]) expect(probe?.httpGet).to.deep.include({ port: 'https', scheme: 'HTTPS' });
 
     // The servers are not touched: only routers serve the public API.

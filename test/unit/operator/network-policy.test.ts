@@ -34,15 +34,15 @@ describe('operator resources: the NetworkPolicies', () => {
     }
   });
 
-  it('lets only this cache\'s routers and servers reach a server\'s port, and Prometheus its metrics by default', () => {
+  it('lets only this cache\'s routers and servers reach a server\'s port, and Prometheus its metrics port alone by default', () => {
     expect(server()?.spec.ingress).to.deep.equal([
       { from: [cachePods('client'), cachePods('server')], ports: tcp(8080) },
-      { from: [PROMETHEUS], ports: tcp(8080) },
+      { from: [PROMETHEUS], ports: tcp(9464) },
     ]);
   });
 
   it('lets metricsFrom replace the Prometheus default, and an empty metricsFrom admit no one else', () => {
-    expect(server({ networkPolicy: { metricsFrom: [MONITORING] } })?.spec.ingress[1]).to.deep.equal({ from: [MONITORING], ports: tcp(8080) });
+    expect(server({ networkPolicy: { metricsFrom: [MONITORING] } })?.spec.ingress[1]).to.deep.equal({ from: [MONITORING], ports: tcp(9464) });
     expect(server({ networkPolicy: { metricsFrom: [] } })?.spec.ingress).to.deep.equal([
       { from: [cachePods('client'), cachePods('server')], ports: tcp(8080) },
     ]);
@@ -55,20 +55,20 @@ describe('operator resources: the NetworkPolicies', () => {
     ]);
   });
 
-  it('opens the routers\' public port to anyone when clientFrom is left out', () => {
-    expect(router()?.spec.ingress).to.deep.equal([{ ports: tcp(5000) }]);
+  it('opens the routers\' public port to anyone when clientFrom is left out, and their metrics port to metricsFrom', () => {
+    expect(router()?.spec.ingress).to.deep.equal([{ ports: tcp(5000) }, { from: [PROMETHEUS], ports: tcp(9464) }]);
   });
 
-  it('narrows the routers\' public port to clientFrom, still open to metricsFrom', () => {
+  it('narrows the routers\' public port to clientFrom; metricsFrom reaches their metrics port alone', () => {
     expect(router({ networkPolicy: { clientFrom: [SHOP] } })?.spec.ingress).to.deep.equal([
       { from: [SHOP], ports: tcp(5000) },
-      { from: [PROMETHEUS], ports: tcp(5000) },
+      { from: [PROMETHEUS], ports: tcp(9464) },
     ]);
   });
 
   it('never writes an empty `from`, which would admit everyone', () => {
     expect(router({ networkPolicy: { clientFrom: [], metricsFrom: [] } })?.spec.ingress).to.deep.equal([]);
-    expect(router({ networkPolicy: { clientFrom: [], metricsFrom: [MONITORING] } })?.spec.ingress).to.deep.equal([{ from: [MONITORING], ports: tcp(5000) }]);
+    expect(router({ networkPolicy: { clientFrom: [], metricsFrom: [MONITORING] } })?.spec.ingress).to.deep.equal([{ from: [MONITORING], ports: tcp(9464) }]);
   });
 
   it('copies the user\'s peers, so no two policies share an object', () => {

@@ -61,21 +61,23 @@ describe('operator resources: the PodMonitor', () => {
     expect(podMonitor({}).spec.podTargetLabels).to.deep.equal(['app.kubernetes.io/instance', 'app.kubernetes.io/name']);
   });
 
-  it("scrapes /metrics over HTTP on the port named http, the servers' and the routers' container port", () => {
+  it("scrapes /metrics over HTTP on the port named metrics, the servers' and the routers' METRICS_PORT", () => {
     const ctx = contextFor({ monitoring: { enabled: true } });
-    expect(podMonitor({}).spec.podMetricsEndpoints).to.deep.equal([{ port: 'http', path: '/metrics' }]);
+    expect(podMonitor({}).spec.podMetricsEndpoints).to.deep.equal([{ port: 'metrics', path: '/metrics' }]);
     for (const deployment of [desiredServerDeployment(ctx), desiredRouterDeployment(ctx)]) {
-      expect(deployment.spec?.template.spec?.containers[0]?.ports?.map((p) => p.name)).to.deep.equal(['http']);
+      const c = deployment.spec?.template.spec?.containers[0];
+      expect(c?.ports?.map((p) => [p.name, p.containerPort])).to.deep.equal([['http', c?.name === 'server' ? 8080 : 5000], ['metrics', 9464]]);
+      expect(c?.env).to.deep.include({ name: 'METRICS_PORT', value: '9464' });
     }
   });
 
-  it("with TLS on, adds an https endpoint on the routers' port named https, verifying the client Service's name by default", () => {
+  it("with TLS on, scrapes the routers' metrics port, named metrics-https, over HTTPS, verifying the client Service's name by default", () => {
     const ctx = contextFor({ monitoring: { enabled: true }, ...TLS });
-    expect(desiredRouterDeployment(ctx).spec?.template.spec?.containers[0]?.ports?.map((p) => p.name)).to.deep.equal(['https']);
-    expect(desiredServerDeployment(ctx).spec?.template.spec?.containers[0]?.ports?.map((p) => p.name)).to.deep.equal(['http']);
+    expect(desiredRouterDeployment(ctx).spec?.template.spec?.containers[0]?.ports?.map((p) => p.name)).to.deep.equal(['https', 'metrics-https']);
+    expect(desiredServerDeployment(ctx).spec?.template.spec?.containers[0]?.ports?.map((p) => p.name)).to.deep.equal(['http', 'metrics']);
     expect(podMonitor(TLS).spec.podMetricsEndpoints).to.deep.equal([
-      { port: 'http', path: '/metrics' },
-      { port: 'https', path: '/metrics', scheme: 'https', tlsConfig: { serverName: 'demo-client.shop.svc' } },
+      { port: 'metrics', path: '/metrics' },
+      { port: 'metrics-https', path: '/metrics', scheme: 'https', tlsConfig: { serverName: 'demo-client.shop.svc' } },
     ]);
   });
 

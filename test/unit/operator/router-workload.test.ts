@@ -111,9 +111,12 @@ describe('operator resources: the routers', () => {
       expect(envOf(container(tls)).values).to.deep.include({ TLS_CERT_FILE: '/etc/distributed-cache/tls/tls.crt', TLS_KEY_FILE: '/etc/distributed-cache/tls/tls.key' });
     });
 
-    it('names its port https and probes /readyz and /healthz over HTTPS', () => {
+    it('names its ports https and metrics-https and probes /readyz and /healthz over HTTPS', () => {
       const c = container(tls);
-      expect(c.ports).to.deep.equal([{ name: 'https', containerPort: 5000, protocol: 'TCP' }]);
+      expect(c.ports).to.deep.equal([
+        { name: 'https', containerPort: 5000, protocol: 'TCP' },
+        { name: 'metrics-https', containerPort: 9464, protocol: 'TCP' },
+      ]);
       expect(c.readinessProbe?.httpGet).to.deep.equal({ path: '/readyz', port: 'https', scheme: 'HTTPS' });
       expect(c.livenessProbe?.httpGet).to.deep.equal({ path: '/healthz', port: 'https', scheme: 'HTTPS' });
     });

@@ -118,7 +118,10 @@ describe('operator resources: the cache servers', () => {
     // Every second, and one answer counts: a hand-off must show before the operator takes the next step.
     expect(c.readinessProbe).to.deep.include({ periodSeconds: 1, failureThreshold: 1, successThreshold: 1 });
     expect(c.livenessProbe?.httpGet).to.deep.equal({ path: '/healthz', port: 'http' });
-    expect(c.ports).to.deep.equal([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    expect(c.ports).to.deep.equal([
+      { name: 'http', containerPort: 8080, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 9464, protocol: 'TCP' },
+    ]);
   });
 
   it('runs as non-root with a read-only root filesystem', () => {
