@@ -21,6 +21,8 @@ export interface RegistrationEvents {
  */
 export class MemberRegistration extends EventEmitter<RegistrationEvents> {
   private member: Member;
+  /** The state the znode holds, as far as this process has written it. */
+  private published: MemberState | undefined;
   private registered = false;
   private deregistered = false;
   /** Serialises znode writes so a state change never races a re-registration. */
@@ -36,6 +38,9 @@ export class MemberRegistration extends EventEmitter<RegistrationEvents> {
     this.member = { ...member };
     // Registration retries on its own until it holds, so it is not bounded like the other steps.
     session.on('session', () => this.enqueue(() => this.ensureRegistered(), false));
+    // A state set while the connection was down, or whose write was lost with it, is published once the
+    // same session is back: else the znode says joining for ever, and the server is never Ready.
+    session.on('reconnected', () => void this.publishState().catch(() => undefined));
   }
 
   get path(): string {
@@ -61,11 +66,17 @@ export class MemberRegistration extends EventEmitter<RegistrationEvents> {
 
   setState(state: MemberState): Promise<void> {
     this.member = { ...this.member, state };
+    return this.publishState();
+  }
+
+  /** Writes the state to the znode unless it holds it already; without a connection, the next reconnect does. */
+  private publishState(): Promise<void> {
     return this.enqueue(async () => {
-      if (this.registered && this.session.isConnected) {
-        await this.session.setData(this.path, encodeMember(this.member));
-        this.logger.info({ state }, 'member state published');
-      }
+      const member = this.member;
+      if (!this.registered || this.deregistered || !this.session.isConnected || this.published === member.state) return;
+      await this.session.setData(this.path, encodeMember(member));
+      this.published = member.state;
+      this.logger.info({ state: member.state }, 'member state published');
     });
   }
 
@@ -103,7 +114,9 @@ export class MemberRegistration extends EventEmitter<RegistrationEvents> {
     for (let attempt = 1; !this.deregistered; attempt++) {
       try {
         await this.session.mkdirp(membersPath(this.cacheName));
+        const state = this.member.state;
         await this.createOwnNode();
+        this.published = state;
         this.registered = true;
         this.logger.info({ path: this.path, member: this.member }, 'registered in ZooKeeper');
         this.emit('registered', this.member.state);

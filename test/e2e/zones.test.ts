@@ -167,6 +167,10 @@ describe('e2e: a cache across three zones while nodes fail', function () {
       await moreTraffic(traffic, 200);
       recovered = await change();
       await moreTraffic(traffic, 500);
+    } catch (error) {
+      // A cache that never settled says why in its pods' logs (a server's /readyz reason, for one).
+      await keepLogs(scenario).catch(() => undefined);
+      throw error;
     } finally {
       stats = await traffic.stop();
     }
