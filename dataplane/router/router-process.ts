@@ -39,14 +39,14 @@ const ROUTER_DRAIN_MS = 10_000;
 async function listenPorts(
   app: Koa, direct: DirectRoutes, config: DataplaneConfig, metrics: DataplaneMetrics, logger: Logger, tls: TlsCredential | undefined,
 ): Promise<{ server: Server | SecureServer; metricsServer: Server | SecureServer | undefined }> {
-  if (tls === undefined) {
-    return { server: await listen(app, config.host, config.port, direct), metricsServer: await listenMetrics(config, metrics, logger) };
+  const server = tls === undefined ? await listen(app, config.host, config.port, direct) : await listenSecure(app, config.host, config.port, tls.secureContextOptions, direct);
+  const metricsServer = await listenMetrics(config, metrics, logger, tls?.secureContextOptions);
+  if (tls !== undefined) {
+    // Both ports speak HTTPS here; one reload renews both.
+    const secure = [server, metricsServer].filter((s) => s !== undefined) as SecureServer[];
+    const everyPort = { setSecureContext: (options: SecureContextOptions) => secure.forEach((s) => s.setSecureContext(options)) };
+    tls.watch(everyPort, { reloads: metrics.tlsReloads, reloadFailures: metrics.tlsReloadFailures, expiry: metrics.tlsCertificateExpiry }, logger);
   }
-  const server = await listenSecure(app, config.host, config.port, tls.secureContextOptions, direct);
-  const metricsServer = await listenMetrics(config, metrics, logger, tls.secureContextOptions);
-  const secure = [server, ...(metricsServer === undefined ? [] : [metricsServer as SecureServer])];
-  const everyPort = { setSecureContext: (options: SecureContextOptions) => secure.forEach((s) => s.setSecureContext(options)) };
-  tls.watch(everyPort, { reloads: metrics.tlsReloads, reloadFailures: metrics.tlsReloadFailures, expiry: metrics.tlsCertificateExpiry }, logger);
   return { server, metricsServer };
 }
 

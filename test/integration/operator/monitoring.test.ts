@@ -59,6 +59,18 @@ describe('operator: spec.monitoring (a PodMonitor) on a real control plane', fun
     return { before, after };
   }
 
+  /** Edits the PodMonitor's spec by hand and resolves with the one the operator has put right again. */
+  async function editedAndPutBack(spec: Record<string, unknown>, options: { timeoutMs: number; intervalMs: number }): Promise<{ before: PodMonitorJson; after: PodMonitorJson }> {
+    const before = await waitFor('the PodMonitor', podMonitor, QUICK);
+    await patchPodMonitorSpec(namespace, NAME, spec);
+    const after = await waitFor('the edit undone', async () => {
+      const found = await podMonitor();
+      // Two spec changes since: the edit, and the operator's.
+      return found !== undefined && found.metadata.generation >= before.metadata.generation + 2 ? found : undefined;
+    }, options);
+    return { before, after };
+  }
+
   /**
    * The API server starts a new CRD's watch cache a moment after it serves
    * the kind ("storage is (re)initializing"), and a watch begun meanwhile may
@@ -67,12 +79,7 @@ describe('operator: spec.monitoring (a PodMonitor) on a real control plane', fun
    * can bring to the operator's notice must have been undone.
    */
   async function watchDelivering(): Promise<void> {
-    const before = await waitFor('the PodMonitor', podMonitor, QUICK);
-    await patchPodMonitorSpec(namespace, NAME, { podTargetLabels: ['edited-by-hand'] });
-    await waitFor('the operator to undo an edit, which only its watch tells it of', async () => {
-      const found = await podMonitor();
-      return found !== undefined && found.metadata.generation >= before.metadata.generation + 2;
-    }, { timeoutMs: 60_000, intervalMs: 200 });
+    await editedAndPutBack({ podTargetLabels: ['edited-by-hand'] }, { timeoutMs: 60_000, intervalMs: 200 });
   }
 
   before(async function () {
@@ -140,13 +147,7 @@ describe('operator: spec.monitoring (a PodMonitor) on a real control plane', fun
   });
 
   it('puts back a PodMonitor edited by hand within seconds', async function () {
-    const before = await waitFor('the PodMonitor', podMonitor, QUICK);
-    await patchPodMonitorSpec(namespace, NAME, { podMetricsEndpoints: [{ port: 'elsewhere', path: '/elsewhere' }] });
-    const after = await waitFor('the endpoints put back', async () => {
-      const found = await podMonitor();
-      // Two spec changes since: the edit, and the operator's.
-      return found !== undefined && found.metadata.generation >= before.metadata.generation + 2 ? found : undefined;
-    }, WATCHED);
+    const { before, after } = await editedAndPutBack({ podMetricsEndpoints: [{ port: 'elsewhere', path: '/elsewhere' }] }, WATCHED);
     expect(after.spec).to.deep.equal(before.spec);
     expect(after.metadata.uid).to.equal(before.metadata.uid);
   });
